@@ -1,0 +1,242 @@
+// The typed form of a spec file (specs/README.md documents the JSON format).
+// Everything the engine knows about a service comes from a Spec: no operation name
+// appears in engine code.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace conformance::spec {
+
+enum class Provenance { documented, inferred, open };
+std::string to_string(Provenance p);
+
+// A contract clause: the unit a check enforces and a report lists.
+struct Clause {
+  std::string id;       // stable, e.g. "cancel.requires_active"
+  Provenance provenance = Provenance::documented;
+  std::string reason;   // required for inferred and open
+  std::string summary;  // one line, human readable
+  std::string area;     // operation ("DownloadSession.cancel") or area ("binding", "lease")
+  std::string pointer;  // JSON pointer of the clause in the spec file
+};
+
+// A type expression: string, long, boolean, date-time, uri, any, id<R>, key<R>,
+// list<T>, or the name of a type declared under "types".
+struct TypeRef {
+  enum class Kind { String, Long, Boolean, DateTime, Uri, Any, Id, Key, List, Named };
+  Kind kind = Kind::Any;
+  std::string target;               // resource (Id, Key) or type name (Named)
+  std::shared_ptr<TypeRef> element;  // List
+  std::string text;                 // as written
+};
+
+struct Field {
+  std::string name;
+  TypeRef type;
+  bool always = false;  // presence "always" (output): required in every answer
+  std::optional<std::int64_t> min, max;
+};
+
+struct TypeDef {
+  enum class Kind { Structure, Enum };
+  std::string name;
+  Kind kind = Kind::Structure;
+  std::vector<Field> fields;        // Structure
+  std::vector<std::string> values;  // Enum
+  std::string doc;
+  const Field* field(const std::string& name) const;
+  bool has_value(const std::string& v) const;
+};
+
+struct StateMachine {
+  std::string field;    // model field holding the state
+  std::string type;     // enum type of the states
+  std::string initial;
+  std::vector<std::pair<std::string, std::string>> spontaneous;  // server-driven moves
+  std::optional<Clause> spontaneous_clause;
+};
+
+struct Ownership {
+  std::string owner;       // "creator"
+  std::string others_see;  // error name another user gets
+  Clause clause;
+};
+
+struct Lease {
+  std::string field;  // the date-time field holding the expiry
+  double timeout_seconds = 300;
+  std::vector<std::string> renewed_by;  // operation full names
+  std::string on_expiry;                // "removed"
+  Clause not_before, expires, initial;
+};
+
+struct Resource {
+  enum class Kind { External, Managed, Child };
+  std::string name;
+  Kind kind = Kind::Managed;
+  std::string model;   // type name
+  std::string key;     // key field
+  std::string parent;  // Child: parent resource
+  std::string members_from, members_via_parent_field;  // Child: whose members these are
+  std::optional<StateMachine> states;
+  std::optional<Ownership> ownership;
+  std::optional<Lease> lease;
+  std::string doc;
+};
+
+struct Param {
+  std::string name;
+  TypeRef type;
+  bool required = false;
+  std::string generate;  // generator hint: "", "token", "text"
+  std::optional<std::int64_t> min, max;
+};
+
+struct Precondition {
+  enum class Check { Present, Exists, StateIn, ChildExists, NotValue, InRange };
+  Check check = Check::Exists;
+  std::string param;         // dotted path: "create_spec.library_item_id"
+  std::string resource;
+  std::string parent_param;  // ChildExists
+  std::vector<std::string> states;  // StateIn
+  std::vector<std::string> values;  // NotValue
+  std::string unless_privilege;     // NotValue
+  std::optional<std::int64_t> min, max;  // InRange
+  std::string error;  // error catalogue name
+  Clause clause;
+};
+std::string to_string(Precondition::Check c);
+
+struct ValueExpr {
+  enum class Kind { Param, Const, Stable };
+  Kind kind = Kind::Const;
+  std::string param;  // Param: dotted path
+  std::string at;     // Param: the value lands at this sub-field of the field
+  nlohmann::json value;  // Const
+};
+
+struct Effect {
+  enum class Kind { Create, Set, SetState, RenewLease, Remove, AdvanceChild };
+  Kind kind = Kind::Set;
+  std::string resource;
+  std::string param;         // which instance (by parameter)
+  std::string parent_param;  // AdvanceChild
+  std::string field;         // Set
+  std::optional<ValueExpr> value;            // Set
+  std::string when_param_present;            // Set: only if this parameter was sent
+  std::map<std::string, ValueExpr> fields;   // Create
+  std::string to;                            // SetState
+  std::vector<std::string> to_any_of;        // AdvanceChild
+  std::string completes_to, completes_within;  // AdvanceChild: eventual state, profile deadline
+  Clause clause;
+};
+std::string to_string(Effect::Kind k);
+
+struct Returns {
+  enum class Kind { Void, NewId, Resource, IdList, Children, Child };
+  Kind kind = Kind::Void;
+  std::string resource, param, parent_param;
+  std::optional<Clause> clause;
+  // IdList
+  std::string filter_field, filter_param;
+  std::optional<Clause> filter_clause, owner_clause;
+};
+
+struct Idempotency {
+  std::string token_param;
+  std::string scope;  // "caller"
+  Clause clause, concurrent_clause, after_removal;
+};
+
+struct Operation {
+  std::string service, name;
+  std::string full_name;  // "Service.name"
+  std::string doc;
+  std::vector<Param> params;
+  Returns returns;
+  std::vector<Precondition> preconditions;
+  std::vector<Effect> effects;
+  std::optional<Idempotency> idempotency;
+  std::string pointer;
+  const Param* param(const std::string& name) const;
+};
+
+struct Service {
+  std::string name, vapi_id, resource;
+  std::vector<Operation> operations;
+};
+
+struct ErrorDef {
+  std::string name, rest_type;
+  int http_status = 500;
+};
+
+struct ParamLocation {
+  enum class In { Path, Query, Header, Body };
+  In in = In::Body;
+  std::string name;    // wire name (defaults to the parameter name)
+  bool whole = false;  // Body: the parameter is the whole body
+  std::vector<ParamLocation> alternatives;  // other accepted transports (recorded)
+  std::optional<Clause> clause;
+};
+std::string to_string(ParamLocation::In in);
+
+struct OperationBinding {
+  std::string operation;  // full name
+  std::string method, path;  // path template with {param}
+  std::vector<std::pair<std::string, std::string>> query;  // fixed dispatch query
+  int success_status = 200;
+  std::map<std::string, ParamLocation> params;
+};
+
+struct Endpoint {
+  std::string method, path;
+  int success_status = 200;
+  std::string token;  // login: "body" (bare JSON string) or the wrapper key
+};
+
+struct Binding {
+  std::string name, doc, session_header;
+  Endpoint login, logout;
+  std::string result_style, result_key;  // "bare" | "wrapped" + key
+  std::string error_style, error_type_key, error_value_key;  // "bare" | "typed" + keys
+  std::map<std::string, OperationBinding> operations;  // by operation full name
+};
+
+struct Checks {
+  Clause auth_required;
+  std::string auth_error;
+  Clause success_status, error_envelope, error_status, response_shape, datetime_format,
+      malformed_request;
+  std::vector<std::string> malformed_errors;
+};
+
+struct Spec {
+  std::string file;    // as given to the loader
+  std::string sha256;  // of the file's bytes
+  int format_version = 1;
+  std::string service_name, title, reference;
+  std::map<std::string, ErrorDef> errors;
+  std::map<std::string, TypeDef> types;
+  std::map<std::string, Resource> resources;
+  Checks checks;
+  std::vector<Service> services;
+  std::map<std::string, Binding> bindings;
+
+  std::vector<const Operation*> operations() const;
+  const Operation* find_operation(const std::string& full_name) const;
+  const TypeDef* find_type(const std::string& name) const;
+  const Resource* find_resource(const std::string& name) const;
+  // Every clause, in file order, each once.
+  std::vector<const Clause*> clauses() const;
+  const Clause* find_clause(const std::string& id) const;
+};
+
+}  // namespace conformance::spec
