@@ -1,0 +1,114 @@
+// The model: what the spec says the target's state is after a sequence of calls.
+// It is a pure value (RapidCheck copies it freely) and knows nothing of HTTP.
+// Where the contract leaves an outcome open, or time makes it uncertain, the model
+// keeps the set of possibilities instead of guessing.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "conformance/engine/profile.hpp"
+#include "conformance/spec/spec.hpp"
+
+namespace conformance::engine {
+
+enum class Strictness { inferred, documented };
+
+// A symbolic argument: ids of managed resources and client tokens are named by
+// index and resolved to real strings only when the call is sent.
+struct Arg {
+  enum class Kind { Absent, Value, Instance, Fresh, Token };
+  Kind kind = Kind::Absent;
+  nlohmann::json value;  // Value
+  int index = -1;        // Instance: model instance; Fresh: never-existing id; Token: token
+};
+
+struct Call {
+  enum class Variant { Normal, NoAuth, OmitRequired, WrongType, MalformedBody, ConcurrentReplay };
+  const spec::Operation* op = nullptr;
+  int user = 0;
+  std::map<std::string, Arg> args;  // by parameter name
+  Variant variant = Variant::Normal;
+  std::string variant_param;  // OmitRequired, WrongType
+  int concurrency = 0;        // ConcurrentReplay
+};
+std::string to_string(Call::Variant v);
+
+struct ChildModel {
+  std::set<std::string> states;
+  std::int64_t advanced_ms = -1;  // model time of the last advance_child effect
+  const spec::Effect* advanced_by = nullptr;
+};
+
+struct InstanceModel {
+  std::string resource;
+  int owner = 0;
+  bool removed = false;     // certainly gone
+  bool maybe_gone = false;  // possibly gone (an open or uncertain outcome)
+  const spec::Clause* removed_by = nullptr;
+  std::set<std::string> states;  // possible states
+  nlohmann::json fields = nlohmann::json::object();  // values the model is sure of
+  std::map<std::string, const spec::Clause*> set_by;  // field -> clause of the effect that set it
+  std::map<std::string, std::string> at;              // field -> sub-field holding the value
+  std::int64_t renewed_min_ms = 0, renewed_max_ms = 0;  // lease renewal window (model time)
+  const spec::Clause* renewed_by = nullptr;
+  std::map<std::string, ChildModel> children;  // by key
+  nlohmann::json create_args;  // the creating call's arguments (for idempotent replays)
+};
+
+struct Model {
+  const spec::Spec* spec = nullptr;
+  const Profile* profile = nullptr;
+  Strictness strictness = Strictness::inferred;
+  std::int64_t now_ms = 0;
+  std::vector<InstanceModel> instances;
+  int tokens = 0;                              // token indices issued so far
+  std::map<std::pair<int, int>, int> token_of;  // (user, token) -> instance
+
+  enum class Life { Alive, Maybe, Gone };
+  Life life(const InstanceModel& i) const;
+  std::int64_t timeout_ms() const;
+  std::int64_t grace_ms() const;
+  std::int64_t tolerance_ms() const;
+  // The clause is not enforced in this run (open, or excluded by strictness).
+  bool lenient(const spec::Clause& c) const;
+};
+
+Model initial_model(const spec::Spec& spec, const Profile& profile, Strictness strictness);
+
+// One answer the model accepts.
+struct Outcome {
+  bool success = false;
+  std::vector<std::string> errors;           // acceptable error names (!success)
+  const spec::Clause* clause = nullptr;      // clause enforced when a different error comes back
+  const spec::Clause* if_success = nullptr;  // clause broken when success comes back instead
+};
+
+struct Expectation {
+  std::vector<Outcome> acceptable;  // the first is the model's primary expectation
+  const spec::Clause* open = nullptr;  // set: the contract is silent, any well-formed answer passes
+  int target = -1;       // instance addressed by the call, or -1
+  int replay_of = -1;    // idempotent replay: the answer must be this instance's id
+  bool creates = false;  // a success creates a new instance (index = instances.size())
+  std::string pre_state;  // target's state before the call, for the coverage matrix
+  std::vector<const spec::Clause*> tested;  // clauses this call's answer tests
+  bool certain() const;   // exactly one acceptable outcome, nothing open
+  const Outcome* success() const;
+};
+
+Expectation expect(const Model& m, const Call& c);
+void apply(Model& m, const Call& c);
+void advance(Model& m, std::int64_t ms);
+
+// Resolves a dotted parameter path against a call's arguments; nullptr if absent.
+const nlohmann::json* arg_value(const Call& c, const std::string& path);
+// The instance a parameter names, or -1.
+int arg_instance(const Call& c, const std::string& param);
+// Items (external resource instances) by id, from the profile.
+const Item* find_item(const Profile& p, const std::string& id);
+
+}  // namespace conformance::engine

@@ -1,0 +1,92 @@
+// A conformance run: RapidCheck generates call sequences from the spec (rc::state),
+// the runner sends them to the target, the checker judges every answer. The runner
+// emits events; reporters consume them and the RunResult.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conformance/engine/checker.hpp"
+#include "conformance/engine/model.hpp"
+#include "conformance/engine/profile.hpp"
+#include "conformance/engine/transport.hpp"
+#include "conformance/spec/spec.hpp"
+
+namespace conformance::engine {
+
+// One step of a sequence as it ran: a call (with its exchange) or a time step.
+struct TraceStep {
+  std::string description;  // e.g. "alice DownloadSession.cancel(download_session_id=#0)"
+  bool is_call = true;
+  Exchange exchange;        // secrets redacted
+  std::string expected;     // what the model accepted
+  std::string outcome;      // what came back
+  std::vector<Violation> violations;
+};
+
+struct Failure {
+  Violation violation;               // the first violation of the minimal sequence
+  std::vector<TraceStep> trace;      // the minimal sequence
+  std::uint64_t seed = 0;
+  int sequences_before = 0;          // passing sequences before the first failure
+  double seconds_to_first = 0;       // from the run's start to the first failure
+  long calls_to_first = 0;
+  int shrinks = 0;
+};
+
+struct Coverage {
+  std::map<std::string, long> clauses;  // clause id -> times exercised
+  std::map<std::string, long> violations;  // clause id -> failing answers (all sequences)
+  // operation -> pre-state -> outcome -> count
+  std::map<std::string, std::map<std::string, std::map<std::string, long>>> matrix;
+  std::map<std::string, long> observed_open;  // "clause: behaviour" -> count
+  std::map<std::string, long> generated;      // operation/variant -> times generated
+};
+
+struct RunConfig {
+  const spec::Spec* spec = nullptr;
+  Profile profile;
+  std::uint64_t seed = 0;
+  int sequences = 100;   // passing sequences wanted
+  int max_steps = 30;    // longest sequence
+  Strictness strictness = Strictness::inferred;
+  bool shrink = true;
+  int concurrency = 8;   // parallel calls of a concurrent replay
+  std::atomic<bool>* stop = nullptr;  // set to end the run early (Ctrl-C, fuzz budget)
+  std::function<void(const struct Progress&)> on_progress;  // after each sequence
+};
+
+struct Progress {
+  int sequences = 0;
+  long calls = 0;
+  double seconds = 0;
+  int failures = 0;
+  std::size_t clauses_reached = 0, clauses_total = 0;
+};
+
+struct RunResult {
+  bool passed = false;
+  bool interrupted = false;
+  std::optional<Failure> failure;
+  Coverage coverage;
+  int sequences = 0;
+  long calls = 0;
+  double seconds = 0;
+  std::uint64_t seed = 0;
+};
+
+class TargetError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Runs the property. Throws TargetError when the target cannot be reached or a
+// login fails before any sequence ran.
+RunResult run(const RunConfig& config);
+
+}  // namespace conformance::engine

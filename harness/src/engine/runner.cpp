@@ -1,0 +1,683 @@
+// The run loop: RapidCheck's rc::state drives commands generated from the spec.
+#include "conformance/engine/runner.hpp"
+
+#include <rapidcheck.h>
+#include <rapidcheck/detail/Configuration.h>
+#include <rapidcheck/state.h>
+
+#include <chrono>
+#include <iostream>
+#include <cmath>
+#include <sstream>
+#include <thread>
+
+#include "conformance/engine/wire.hpp"
+
+namespace conformance::engine {
+
+using nlohmann::json;
+using spec::Operation;
+using spec::Param;
+using spec::ParamLocation;
+using spec::Resource;
+using spec::TypeRef;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t epoch_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// ---- the target ---------------------------------------------------------------
+
+class Target {
+ public:
+  Target(const spec::Spec& spec, const Profile& profile)
+      : spec_(spec), profile_(profile), binding_(spec.bindings.at(profile.binding)) {}
+
+  void connect() {
+    for (const auto& u : profile_.users) {
+      transports_.push_back(std::make_unique<Transport>(profile_));
+      try {
+        tokens_.push_back(login(*transports_.back(), binding_, u.name, u.password));
+      } catch (const std::exception& e) {
+        throw TargetError(e.what());
+      }
+    }
+    if (profile_.virtual_clock()) {
+      Profile control = profile_;
+      control.url = profile_.clock_control;
+      control_ = std::make_unique<Transport>(control);
+      auto r = control_->send({"GET", "/clock", "", {}, std::nullopt});
+      if (r.status != 200)
+        throw TargetError("clock control at " + profile_.clock_control + " does not answer GET /clock (" +
+                          (r.transport_error.empty() ? "HTTP " + std::to_string(r.status) : r.transport_error) + ")");
+    }
+  }
+
+  const spec::Binding& binding() const { return binding_; }
+  const std::string& token(int user) const { return tokens_.at(user); }
+  HttpResponse send(int user, const HttpRequest& r) { return transports_.at(user)->send(r); }
+  std::unique_ptr<Transport> fresh_transport() const { return std::make_unique<Transport>(profile_); }
+
+  // Puts the target in a known state and returns the epoch ms of model time 0.
+  std::int64_t begin_sequence() {
+    if (control_) {
+      auto r = control_->send({"POST", "/reset", "", {}, std::string("{}")});
+      if (r.status < 200 || r.status > 299) throw std::runtime_error("clock control: POST /reset failed");
+      return server_clock_ms();
+    }
+    cleanup();
+    return epoch_ms_now();
+  }
+
+  void advance(std::int64_t ms) {
+    if (control_) {
+      auto r = control_->send({"POST", "/clock/advance", "", {}, json{{"milliseconds", ms}}.dump()});
+      if (r.status != 200) throw std::runtime_error("clock control: POST /clock/advance failed");
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    }
+  }
+
+ private:
+  std::int64_t server_clock_ms() {
+    auto r = control_->send({"GET", "/clock", "", {}, std::nullopt});
+    json b = json::parse(r.body, nullptr, false);
+    if (r.status != 200 || !b.is_object() || !b.contains("now") || !b["now"].is_string())
+      throw std::runtime_error("clock control: GET /clock gave no 'now'");
+    auto ms = parse_datetime(b["now"].get<std::string>());
+    if (!ms) throw std::runtime_error("clock control: 'now' is not a date-time");
+    return *ms;
+  }
+
+  // Without a reset, start from no sessions: list each user's and remove them, with
+  // the operations the spec says list and remove a managed resource.
+  void cleanup() {
+    const Operation* lister = nullptr;
+    const Operation* remover = nullptr;
+    for (const Operation* op : spec_.operations()) {
+      bool no_required = std::none_of(op->params.begin(), op->params.end(), [](const Param& p) { return p.required; });
+      if (op->returns.kind == spec::Returns::Kind::IdList && no_required) lister = op;
+      for (const auto& e : op->effects)
+        if (e.kind == spec::Effect::Kind::Remove) remover = op;
+    }
+    if (!lister || !remover) return;
+    for (std::size_t u = 0; u < tokens_.size(); ++u) {
+      auto res = send(static_cast<int>(u), encode(binding_, *lister, json::object(), tokens_[u]));
+      Decoded d = decode(spec_, binding_, *lister, res);
+      if (d.kind != Decoded::Kind::Success || !d.result.is_array()) continue;
+      for (const auto& id : d.result) {
+        json args = json::object();
+        args[remover->effects.front().param] = id;
+        send(static_cast<int>(u), encode(binding_, *remover, args, tokens_[u]));
+      }
+    }
+  }
+
+  const spec::Spec& spec_;
+  const Profile& profile_;
+  const spec::Binding& binding_;
+  std::vector<std::unique_ptr<Transport>> transports_;
+  std::vector<std::string> tokens_;
+  std::unique_ptr<Transport> control_;
+};
+
+// ---- what a run accumulates ----------------------------------------------------
+
+struct Recorder {
+  Coverage coverage;
+  long calls = 0;
+  int sequences = 0;
+  int failing_runs = 0;
+  std::optional<Failure> first;  // the first failure (before shrinking)
+  std::optional<Failure> last;   // the last failing run (after shrinking: the minimal one)
+  Clock::time_point start = Clock::now();
+};
+
+struct Sut {
+  Target* target = nullptr;
+  const RunConfig* config = nullptr;
+  Recorder* rec = nullptr;
+  Memory mem;
+  std::vector<TraceStep> trace;
+};
+
+class Fail : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using Cmd = rc::state::Command<Model, Sut>;
+using CmdSP = std::shared_ptr<const Cmd>;
+
+std::string fresh_id(int index) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012x", index + 1);
+  return buf;
+}
+
+json resolve(const Call& c, const Memory& mem) {
+  json args = json::object();
+  for (const auto& [name, a] : c.args) {
+    switch (a.kind) {
+      case Arg::Kind::Absent: break;
+      case Arg::Kind::Value: args[name] = a.value; break;
+      case Arg::Kind::Instance:
+        args[name] = a.index < static_cast<int>(mem.ids.size()) && !mem.ids[a.index].empty() ? mem.ids[a.index]
+                                                                                              : fresh_id(1000 + a.index);
+        break;
+      case Arg::Kind::Fresh: args[name] = fresh_id(a.index); break;
+      case Arg::Kind::Token: args[name] = "conformance-token-" + std::to_string(a.index); break;
+    }
+  }
+  return args;
+}
+
+std::string show_call(const Call& c, const Profile& p) {
+  std::ostringstream os;
+  os << p.users[c.user].name << " " << c.op->full_name << "(";
+  bool first = true;
+  for (const auto& param : c.op->params) {
+    auto it = c.args.find(param.name);
+    if (it == c.args.end() || it->second.kind == Arg::Kind::Absent) continue;
+    os << (first ? "" : ", ") << param.name << "=";
+    first = false;
+    switch (it->second.kind) {
+      case Arg::Kind::Instance: os << "#" << it->second.index; break;
+      case Arg::Kind::Fresh: os << "<never-existing id " << it->second.index << ">"; break;
+      case Arg::Kind::Token: os << "<token " << it->second.index << ">"; break;
+      default: os << it->second.value.dump(); break;
+    }
+  }
+  os << ")";
+  if (c.variant != Call::Variant::Normal)
+    os << " [" << to_string(c.variant) << (c.variant_param.empty() ? "" : " " + c.variant_param) << "]";
+  return os.str();
+}
+
+std::string expected_summary(const Expectation& e, const spec::Spec& spec) {
+  if (e.open) return "any well-formed answer (" + e.open->id + " is open)";
+  std::string out;
+  for (const auto& o : e.acceptable) {
+    std::string s = "success";
+    if (!o.success) {
+      s.clear();
+      for (const auto& err : o.errors) s += (s.empty() ? "" : "/") + std::to_string(spec.errors.at(err).http_status) + " " + err;
+    }
+    out += (out.empty() ? "" : " or ") + s;
+  }
+  return out;
+}
+
+// Records first-seen stable values, expiries and child states.
+void remember(Memory& mem, const Model& post, const Call& c, const Decoded& d) {
+  const auto& ret = c.op->returns;
+  if (d.kind != Decoded::Kind::Success || !d.has_result) return;
+  const spec::Spec& spec = *post.spec;
+  if (ret.kind == spec::Returns::Kind::Resource && d.result.is_object()) {
+    int i = arg_instance(c, ret.param);
+    if (i < 0) return;
+    const Resource* r = spec.find_resource(post.instances[i].resource);
+    for (const auto* op : spec.operations())
+      for (const auto& ef : op->effects)
+        if (ef.kind == spec::Effect::Kind::Create && ef.resource == r->name)
+          for (const auto& [field, ve] : ef.fields)
+            if (ve.kind == spec::ValueExpr::Kind::Stable && d.result.contains(field) && !mem.stable[i].contains(field))
+              mem.stable[i][field] = d.result[field];
+    if (r->lease && d.result.contains(r->lease->field) && d.result[r->lease->field].is_string())
+      if (auto ms = parse_datetime(d.result[r->lease->field].get<std::string>())) mem.observed_expiry_ms[i] = *ms;
+  }
+  auto note_child = [&](int i, const json& f) {
+    for (const auto& [_, r] : spec.resources)
+      if (r.kind == Resource::Kind::Child && r.states && f.is_object() && f.contains(r.key) && f[r.key].is_string() &&
+          f.contains(r.states->field) && f[r.states->field].is_string())
+        mem.child_state[{i, f[r.key].get<std::string>()}] = f[r.states->field].get<std::string>();
+  };
+  if (ret.kind == spec::Returns::Kind::Children && d.result.is_array()) {
+    int i = arg_instance(c, ret.parent_param);
+    if (i >= 0)
+      for (const auto& f : d.result) note_child(i, f);
+  }
+  if (ret.kind == spec::Returns::Kind::Child) {
+    int i = arg_instance(c, ret.parent_param);
+    if (i >= 0) note_child(i, d.result);
+  }
+}
+
+void count_exercised(Recorder& rec, const CallVerdict& v) {
+  std::set<const spec::Clause*> once(v.exercised.begin(), v.exercised.end());
+  for (const auto* c : once)
+    if (c) ++rec.coverage.clauses[c->id];
+}
+
+[[noreturn]] void fail_sequence(Sut& sut, const Violation& v) {
+  Recorder& rec = *sut.rec;
+  ++rec.failing_runs;
+  Failure f;
+  f.violation = v;
+  f.trace = sut.trace;
+  f.seed = sut.config->seed;
+  f.sequences_before = rec.sequences;
+  f.seconds_to_first = std::chrono::duration<double>(Clock::now() - rec.start).count();
+  f.calls_to_first = rec.calls;
+  if (!rec.first) rec.first = f;
+  rec.last = f;
+  throw Fail(v.clause + ": expected " + v.expected + "; got " + v.actual);
+}
+
+// ---- commands ---------------------------------------------------------------------
+
+struct CallCommand : Cmd {
+  Call call;
+  explicit CallCommand(Call c) : call(std::move(c)) {}
+
+  void checkPreconditions(const Model& m) const override {
+    for (const auto& [_, a] : call.args)
+      if (a.kind == Arg::Kind::Instance && a.index >= static_cast<int>(m.instances.size())) RC_DISCARD("stale reference");
+    if (call.user >= static_cast<int>(m.profile->users.size())) RC_DISCARD("no such user");
+  }
+  void apply(Model& m) const override { engine::apply(m, call); }
+
+  void run(const Model& pre, Sut& sut) const override {
+    const auto& binding = sut.target->binding();
+    Expectation e = expect(pre, call);
+    Model post = pre;
+    engine::apply(post, call);
+    json args = resolve(call, sut.mem);
+    Breakage breakage = call.variant == Call::Variant::OmitRequired    ? Breakage::OmitParam
+                        : call.variant == Call::Variant::WrongType     ? Breakage::WrongType
+                        : call.variant == Call::Variant::MalformedBody ? Breakage::MalformedBody
+                                                                       : Breakage::None;
+    std::string token = call.variant == Call::Variant::NoAuth ? "" : sut.target->token(call.user);
+    HttpRequest req = encode(binding, *call.op, args, token, breakage, call.variant_param);
+    ++sut.rec->coverage.generated[call.op->full_name + (call.variant == Call::Variant::Normal ? "" : " [" + to_string(call.variant) + "]")];
+
+    std::vector<HttpResponse> answers;
+    if (call.variant == Call::Variant::ConcurrentReplay) {
+      int n = std::max(2, sut.config->concurrency);
+      answers.resize(n);
+      std::vector<std::unique_ptr<Transport>> ts;
+      for (int i = 0; i < n; ++i) ts.push_back(sut.target->fresh_transport());
+      std::vector<std::thread> threads;
+      for (int i = 0; i < n; ++i) threads.emplace_back([&, i] { answers[i] = ts[i]->send(req); });
+      for (auto& t : threads) t.join();
+    } else {
+      answers.push_back(sut.target->send(call.user, req));
+    }
+    sut.rec->calls += static_cast<long>(answers.size());
+
+    Decoded d = decode(*pre.spec, binding, *call.op, answers.front());
+    CallVerdict v = check_answer(pre, post, call, e, binding, d, sut.mem);
+    // A concurrent replay: every answer must carry the one id.
+    if (call.variant == Call::Variant::ConcurrentReplay && v.violations.empty() && v.new_id) {
+      for (std::size_t i = 1; i < answers.size(); ++i) {
+        Decoded di = decode(*pre.spec, binding, *call.op, answers[i]);
+        std::string got = di.kind == Decoded::Kind::Success && di.result.is_string() ? di.result.get<std::string>()
+                          : di.kind == Decoded::Kind::Transport ? "no answer: " + di.transport_error
+                                                                  : "HTTP " + std::to_string(di.status);
+        if (!v.new_id || got != *v.new_id) {
+          v.violations.push_back({call.op->idempotency->concurrent_clause.id, call.op->full_name,
+                                  "every one of " + std::to_string(answers.size()) +
+                                      " concurrent creates with one client_token answers " + (v.new_id ? *v.new_id : "one id"),
+                                  "answer " + std::to_string(i + 1) + ": " + got});
+          break;
+        }
+      }
+    }
+    if (v.new_id) sut.mem.ids.push_back(*v.new_id);
+    while (sut.mem.ids.size() < post.instances.size()) sut.mem.ids.push_back("");
+    remember(sut.mem, post, call, d);
+
+    Recorder& rec = *sut.rec;
+    count_exercised(rec, v);
+    ++rec.coverage.matrix[call.op->full_name][e.pre_state][v.outcome];
+    if (!v.observed_open.empty()) ++rec.coverage.observed_open[v.observed_open];
+    for (const auto& viol : v.violations) ++rec.coverage.violations[viol.clause];
+
+    TraceStep step;
+    step.description = show_call(call, *pre.profile);
+    step.exchange = {redacted(req), answers.front()};
+    if (step.exchange.response.body.size() > 4096) step.exchange.response.body.resize(4096);
+    step.expected = expected_summary(e, *pre.spec);
+    step.outcome = v.outcome + (d.status ? " (HTTP " + std::to_string(d.status) + ")" : "");
+    step.violations = v.violations;
+    sut.trace.push_back(std::move(step));
+    if (!v.violations.empty()) fail_sequence(sut, v.violations.front());
+  }
+
+  void show(std::ostream& os) const override { os << call.op->full_name << " by user " << call.user; }
+};
+
+struct AdvanceCommand : Cmd {
+  std::int64_t ms;
+  explicit AdvanceCommand(std::int64_t m) : ms(m) {}
+  void apply(Model& m) const override { advance(m, ms); }
+  void run(const Model&, Sut& sut) const override {
+    sut.target->advance(ms);
+    TraceStep step;
+    step.is_call = false;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", ms / 1000.0);
+    step.description = std::string("time passes: ") + buf + " s";
+    sut.trace.push_back(std::move(step));
+  }
+  void show(std::ostream& os) const override { os << "advance " << ms << " ms"; }
+};
+
+// ---- generation -----------------------------------------------------------------------
+
+// A uniform draw over the whole range: rc::gen::inRange alone scales the range with
+// the generation size, which would starve late choices in short sequences.
+template <typename T>
+T uniform(T lo, T hi) {
+  return *rc::gen::resize(rc::kNominalSize, rc::gen::inRange<T>(lo, hi));
+}
+
+int pick(const std::vector<int>& weights) {
+  int total = 0;
+  for (int w : weights) total += w;
+  int r = uniform<int>(0, total);
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    if (r < weights[i]) return static_cast<int>(i);
+    r -= weights[i];
+  }
+  return static_cast<int>(weights.size()) - 1;
+}
+
+const std::vector<std::string>& texts() {
+  static const std::vector<std::string> t = {"disk full", "checksum mismatch on disk-0.vmdk",
+                                             "connexion interrompue: délai dépassé", "quote \" and \\ backslash",
+                                             "line\nbreak and\ttab", "\xe2\x9c\x93 done? no"};
+  return t;
+}
+
+Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user);
+
+json gen_value(const Model& m, const TypeRef& t, int user) {
+  switch (t.kind) {
+    case TypeRef::Kind::Long: return uniform<int>(0, 101);
+    case TypeRef::Kind::Boolean: return *rc::gen::arbitrary<bool>();
+    case TypeRef::Kind::Id: {
+      const Resource* r = m.spec->find_resource(t.target);
+      if (r && r->kind == Resource::Kind::External) {
+        std::vector<int> w(m.profile->items.size(), 8);
+        w.push_back(1);
+        int i = pick(w);
+        return i < static_cast<int>(m.profile->items.size()) ? m.profile->items[i].id : m.profile->missing_item_id;
+      }
+      return fresh_id(uniform<int>(0, 3));
+    }
+    case TypeRef::Kind::Named: {
+      const spec::TypeDef* td = m.spec->find_type(t.target);
+      if (td->kind == spec::TypeDef::Kind::Enum) return td->values[uniform<std::size_t>(0, td->values.size())];
+      json obj = json::object();
+      for (const auto& f : td->fields)
+        if (f.always || uniform<int>(0, 10) != 0) obj[f.name] = gen_value(m, f.type, user);
+      return obj;
+    }
+    default: return texts()[uniform<std::size_t>(0, texts().size())];
+  }
+}
+
+Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user) {
+  Arg a;
+  if (!p.required && uniform<int>(0, 4) == 0) return a;  // absent
+  const Resource* r = (p.type.kind == TypeRef::Kind::Id || p.type.kind == TypeRef::Kind::Key)
+                          ? m.spec->find_resource(p.type.target)
+                          : nullptr;
+  if (p.type.kind == TypeRef::Kind::Id && r && r->kind == Resource::Kind::Managed) {
+    std::vector<int> own_alive, own_gone, others;
+    for (std::size_t i = 0; i < m.instances.size(); ++i) {
+      const auto& inst = m.instances[i];
+      if (inst.resource != r->name) continue;
+      if (inst.owner != user) others.push_back(static_cast<int>(i));
+      else if (m.life(inst) == Model::Life::Gone) own_gone.push_back(static_cast<int>(i));
+      else own_alive.push_back(static_cast<int>(i));
+    }
+    int k = pick({own_alive.empty() ? 0 : 12, own_gone.empty() ? 0 : 2, others.empty() ? 0 : 2, 1});
+    const std::vector<int>* pool = k == 0 ? &own_alive : k == 1 ? &own_gone : k == 2 ? &others : nullptr;
+    if (!pool) {
+      a.kind = Arg::Kind::Fresh;
+      a.index = uniform<int>(0, 3);
+      return a;
+    }
+    a.kind = Arg::Kind::Instance;
+    a.index = (*pool)[uniform<std::size_t>(0, pool->size())];
+    return a;
+  }
+  a.kind = Arg::Kind::Value;
+  if (p.type.kind == TypeRef::Kind::Key && r && r->kind == Resource::Kind::Child) {
+    // Keys of the parent instance's children, or one it does not have.
+    std::vector<std::string> keys;
+    for (const auto& q : partial.op->params) {
+      int i = arg_instance(partial, q.name);
+      if (i >= 0 && m.instances[i].resource == r->parent)
+        for (const auto& [key, _] : m.instances[i].children) keys.push_back(key);
+    }
+    // Children the model has seen advanced are worth looking at again.
+    std::vector<std::string> advanced;
+    for (const auto& q : partial.op->params) {
+      int i = arg_instance(partial, q.name);
+      if (i >= 0 && m.instances[i].resource == r->parent)
+        for (const auto& [key, ch] : m.instances[i].children)
+          if (ch.advanced_ms >= 0) advanced.push_back(key);
+    }
+    if (keys.empty())
+      for (const auto& item : m.profile->items) keys.insert(keys.end(), item.files.begin(), item.files.end());
+    int k = pick({keys.empty() ? 0 : 10, advanced.empty() ? 0 : 10, 1});
+    a.value = k == 0   ? keys[uniform<std::size_t>(0, keys.size())]
+              : k == 1 ? advanced[uniform<std::size_t>(0, advanced.size())]
+                       : std::string("no-such-file.bin");
+    return a;
+  }
+  if (p.generate == "token") {
+    std::vector<int> live;
+    for (const auto& [key, inst] : m.token_of)
+      if (key.first == user && m.life(m.instances[inst]) == Model::Life::Alive) live.push_back(key.second);
+    a.kind = Arg::Kind::Token;
+    a.index = !live.empty() && uniform<int>(0, 5) < 2 ? live[uniform<std::size_t>(0, live.size())] : m.tokens;
+    return a;
+  }
+  if (p.type.kind == TypeRef::Kind::Long && (p.min || p.max)) {
+    std::int64_t lo = p.min.value_or(0), hi = p.max.value_or(lo + 1000);
+    int k = pick({18, 1, 1});
+    a.value = k == 0 ? uniform<std::int64_t>(lo, hi + 1) : k == 1 ? lo - 1 : hi + 1;
+    return a;
+  }
+  a.value = gen_value(m, p.type, user);
+  return a;
+}
+
+rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
+  return rc::gen::exec([m, &cfg]() -> CmdSP {
+    const auto& spec = *m.spec;
+    const auto& binding = spec.bindings.at(m.profile->binding);
+    std::int64_t T = m.timeout_ms();
+    bool time_steps = m.profile->virtual_clock() || T <= 10000;
+    // A pending deadline (a child advanced, its completion not yet due) asks for time to pass.
+    bool pending = false;
+    for (const auto& inst : m.instances)
+      for (const auto& [_, ch] : inst.children)
+        pending = pending || (ch.advanced_ms >= 0 && m.now_ms - ch.advanced_ms < m.profile->prepare_timeout_s * 1000);
+    if (time_steps && uniform<int>(0, 100) < (pending ? 30 : 12)) {
+      std::vector<std::int64_t> steps = {1000, T / 3, T / 2, T, T + 1,
+                                         static_cast<std::int64_t>(m.profile->prepare_timeout_s * 1000) + 1};
+      if (!m.profile->virtual_clock()) steps = {T / 4, T / 2, T + m.grace_ms() + m.tolerance_ms() + 200};
+      return std::make_shared<AdvanceCommand>(steps[uniform<std::size_t>(0, steps.size())]);
+    }
+    Call call;
+    call.user = uniform<int>(0, 10) < 8 ? 0 : 1 + uniform<int>(0, static_cast<int>(m.profile->users.size()) - 1);
+    auto ops = spec.operations();
+    int own_alive = 0;
+    bool advanced_child = false;
+    for (const auto& inst : m.instances) {
+      bool mine = inst.owner == call.user && m.life(inst) == Model::Life::Alive;
+      own_alive += mine;
+      for (const auto& [_, ch] : inst.children) advanced_child = advanced_child || (mine && ch.advanced_ms >= 0);
+    }
+    std::vector<int> w;
+    for (const Operation* op : ops) {
+      bool creates = std::any_of(op->effects.begin(), op->effects.end(),
+                                 [](const spec::Effect& e) { return e.kind == spec::Effect::Kind::Create; });
+      bool observes_children =
+          op->returns.kind == spec::Returns::Kind::Children || op->returns.kind == spec::Returns::Kind::Child;
+      w.push_back(creates ? (own_alive < 2 ? 12 : 4) : observes_children && advanced_child ? 7 : 4);
+    }
+    call.op = ops[pick(w)];
+    for (const auto& p : call.op->params) call.args[p.name] = gen_arg(m, call, p, call.user);
+    // An idempotent replay repeats the first call's arguments.
+    if (call.op->idempotency) {
+      const Arg& tok = call.args[call.op->idempotency->token_param];
+      auto it = m.token_of.find({call.user, tok.index});
+      if (tok.kind == Arg::Kind::Token && it != m.token_of.end())
+        for (const auto& [name, v] : m.instances[it->second].create_args.items()) call.args[name] = Arg{Arg::Kind::Value, v, -1};
+    }
+    // Deliberately bad requests.
+    const auto& ob = binding.operations.at(call.op->full_name);
+    std::vector<std::string> omittable, body_params;
+    for (const auto& p : call.op->params) {
+      auto loc = ob.params.find(p.name);
+      if (loc == ob.params.end()) continue;
+      // Leaving out a query parameter that tells two operations apart (the same
+      // method, path and dispatch query) makes a valid request for the other one.
+      bool dispatch = loc->second.in == ParamLocation::In::Query &&
+                      std::any_of(binding.operations.begin(), binding.operations.end(), [&](const auto& kv) {
+                        return kv.first != call.op->full_name && kv.second.method == ob.method &&
+                               kv.second.path == ob.path && kv.second.query == ob.query;
+                      });
+      if (p.required && loc->second.in != ParamLocation::In::Path && !dispatch) omittable.push_back(p.name);
+      if (loc->second.in == ParamLocation::In::Body && call.args[p.name].kind == Arg::Kind::Value) body_params.push_back(p.name);
+    }
+    bool has_body = std::any_of(ob.params.begin(), ob.params.end(),
+                                [](const auto& kv) { return kv.second.in == ParamLocation::In::Body; });
+    int v = pick({100, 3, omittable.empty() ? 0 : 4, body_params.empty() ? 0 : 3, has_body ? 2 : 0,
+                  call.op->idempotency ? 3 : 0});
+    switch (v) {
+      case 1: call.variant = Call::Variant::NoAuth; break;
+      case 2:
+        call.variant = Call::Variant::OmitRequired;
+        call.variant_param = omittable[uniform<std::size_t>(0, omittable.size())];
+        break;
+      case 3:
+        call.variant = Call::Variant::WrongType;
+        call.variant_param = body_params[uniform<std::size_t>(0, body_params.size())];
+        break;
+      case 4: call.variant = Call::Variant::MalformedBody; break;
+      case 5: {
+        call.variant = Call::Variant::ConcurrentReplay;
+        call.args[call.op->idempotency->token_param] = Arg{Arg::Kind::Token, json(), m.tokens};
+        // Only a call the model expects to succeed says anything about the race:
+        // fall back to a plain call when the generated one would be refused.
+        Call probe = call;
+        probe.variant = Call::Variant::Normal;
+        Expectation pe = expect(m, probe);
+        if (!pe.creates || !pe.certain()) call.variant = Call::Variant::Normal;
+        break;
+      }
+      default: break;
+    }
+    (void)cfg;
+    return std::make_shared<CallCommand>(std::move(call));
+  });
+}
+
+class Listener : public rc::detail::TestListener {
+ public:
+  void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
+  void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
+  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+};
+
+}  // namespace
+
+RunResult run(const RunConfig& config) {
+  const spec::Spec& spec = *config.spec;
+  if (!spec.bindings.count(config.profile.binding))
+    throw std::invalid_argument("binding '" + config.profile.binding + "' is not in the spec");
+  Target target(spec, config.profile);
+  target.connect();
+  Recorder rec;
+  Progress progress;
+  progress.clauses_total = spec.clauses().size();
+
+  auto property = [&] {
+    if (config.stop && config.stop->load()) RC_SUCCEED("stopped");
+    Sut sut;
+    sut.target = &target;
+    sut.config = &config;
+    sut.rec = &rec;
+    sut.mem.clock_base_ms = target.begin_sequence();
+    Model m0 = initial_model(spec, config.profile, config.strictness);
+    try {
+      rc::state::check(m0, sut, [&config](const Model& m) { return gen_command(m, config); });
+    } catch (const Fail& f) {
+      RC_FAIL(f.what());
+    }
+    ++rec.sequences;
+    if (config.on_progress) {
+      progress.sequences = rec.sequences;
+      progress.calls = rec.calls;
+      progress.seconds = std::chrono::duration<double>(Clock::now() - rec.start).count();
+      progress.failures = rec.failing_runs;
+      progress.clauses_reached = rec.coverage.clauses.size();
+      config.on_progress(progress);
+    }
+  };
+
+  {
+    // RapidCheck announces its own (unused) configuration on stderr when first
+    // asked for it; our parameters come from the RunConfig, so keep it quiet.
+    std::ostringstream sink;
+    auto* old = std::cerr.rdbuf(sink.rdbuf());
+    rc::detail::configuration();
+    std::cerr.rdbuf(old);
+  }
+  rc::detail::TestParams params;
+  params.seed = config.seed;
+  params.maxSuccess = config.sequences;
+  params.maxSize = config.max_steps;
+  params.maxDiscardRatio = 10;
+  params.disableShrinking = !config.shrink;
+  rc::detail::TestMetadata meta;
+  meta.id = meta.description = "conformance";
+  Listener listener;
+  auto result = rc::detail::checkTestable(property, meta, params, listener);
+
+  RunResult out;
+  out.seed = config.seed;
+  out.coverage = rec.coverage;
+  out.sequences = rec.sequences;
+  out.calls = rec.calls;
+  out.seconds = std::chrono::duration<double>(Clock::now() - rec.start).count();
+  out.interrupted = config.stop && config.stop->load();
+  rc::detail::FailureResult failure;
+  rc::detail::Error error;
+  if (result.match(failure)) {
+    if (rec.last) {
+      Failure f = *rec.last;
+      f.sequences_before = rec.first->sequences_before;
+      f.seconds_to_first = rec.first->seconds_to_first;
+      f.calls_to_first = rec.first->calls_to_first;
+      f.shrinks = static_cast<int>(failure.reproduce.shrinkPath.size());
+      out.failure = f;
+    } else {
+      Failure f;
+      f.violation = {"harness.internal", "", "no exception", failure.description};
+      f.seed = config.seed;
+      out.failure = f;
+    }
+  } else if (result.match(error)) {
+    Failure f;
+    f.violation = {"harness.internal", "", "a run", error.description};
+    f.seed = config.seed;
+    out.failure = f;
+  }
+  out.passed = !out.failure;
+  return out;
+}
+
+}  // namespace conformance::engine

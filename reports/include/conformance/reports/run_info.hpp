@@ -1,0 +1,25 @@
+// What every reporter says about a run besides its result.
+#pragma once
+
+#include <string>
+
+#include "conformance/engine/runner.hpp"
+#include "conformance/spec/spec.hpp"
+
+namespace conformance::reports {
+
+struct RunInfo {
+  std::string target;      // "mock" or the URL
+  std::string binding;
+  std::string spec_file;
+  std::string spec_sha256;
+  std::string strictness;  // "inferred" | "documented"
+  std::string version;
+  std::string reproduce;   // one-line command that reproduces the run
+};
+
+// The clause's verdict in a run: "passed", "failed", "skipped: <reason>".
+std::string clause_status(const spec::Clause& clause, const engine::RunResult& result,
+                          const std::string& strictness, std::string* reason = nullptr);
+
+}  // namespace conformance::reports
