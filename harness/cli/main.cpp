@@ -13,7 +13,7 @@
 #include "conformance/engine/runner.hpp"
 #include "conformance/reports/console.hpp"
 #include "conformance/spec/loader.hpp"
-#include "dsmock/server.hpp"
+#include "embedded_mock.hpp"
 
 namespace {
 
@@ -77,36 +77,15 @@ int run(RunOptions o) {
   auto spec = spec::load_spec(o.spec);
   engine::RunConfig cfg;
   cfg.spec = &spec;
-  std::unique_ptr<dsmock::Server> mock;
+  cli::EmbeddedMock mock;
   if (o.target == "mock") {
     if (!o.profile.empty()) throw UsageError("--profile goes with --target URL, not with the embedded mock");
-    dsmock::Options mo;
-    mo.virtual_clock = true;
-    mo.session_timeout = std::chrono::milliseconds(static_cast<long>(spec.resources.begin()->second.lease
-                                                                         ? 300000
-                                                                         : 300000));
-    mo.prepare_delay = std::chrono::milliseconds(static_cast<long>(o.mock_prepare_delay * 1000));
-    mo.faults.insert(o.faults.begin(), o.faults.end());
-    mock = std::make_unique<dsmock::Server>(mo);
     try {
-      mock->start();
+      mock = cli::start_embedded_mock({o.faults.begin(), o.faults.end()}, "api", o.mock_prepare_delay);
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
-    const auto& eff = mock->options();
-    engine::Profile& p = cfg.profile;
-    p.url = mock->url();
-    p.clock_control = mock->url() + "/mock/v1";
-    for (const auto& [name, pw] : eff.users) p.users.push_back({name, pw, {}});
-    for (const auto& item : eff.items) {
-      engine::Item it{item.id, {}};
-      for (const auto& f : item.files) it.files.push_back(f.name);
-      p.items.push_back(it);
-    }
-    p.missing_item_id = "00000000-0000-4000-8000-00000c0ffee0";
-    p.session_timeout_s = eff.session_timeout.count() / 1000.0;
-    p.prepare_timeout_s = o.mock_prepare_delay + 1;
-    p.request_timeout_s = 10;
+    cfg.profile = mock.profile;
   } else {
     if (o.profile.empty()) throw UsageError("--target URL needs --profile FILE (see README, Profiles)");
     if (!o.faults.empty()) throw UsageError("--fault applies to the embedded mock only");

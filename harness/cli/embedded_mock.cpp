@@ -1,0 +1,32 @@
+#include "embedded_mock.hpp"
+
+namespace conformance::cli {
+
+EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std::string& binding,
+                                 double prepare_delay_s) {
+  EmbeddedMock m;
+  dsmock::Options mo;
+  mo.virtual_clock = true;
+  mo.prepare_delay = std::chrono::milliseconds(static_cast<long>(prepare_delay_s * 1000));
+  mo.faults = faults;
+  m.server = std::make_unique<dsmock::Server>(mo);
+  m.server->start();
+  const auto& eff = m.server->options();
+  engine::Profile& p = m.profile;
+  p.url = m.server->url();
+  p.binding = binding;
+  p.clock_control = m.server->url() + "/mock/v1";
+  for (const auto& [name, pw] : eff.users) p.users.push_back({name, pw, {}});
+  for (const auto& item : eff.items) {
+    engine::Item it{item.id, {}};
+    for (const auto& f : item.files) it.files.push_back(f.name);
+    p.items.push_back(it);
+  }
+  p.missing_item_id = "00000000-0000-4000-8000-00000c0ffee0";
+  p.session_timeout_s = static_cast<double>(eff.session_timeout.count()) / 1000.0;
+  p.prepare_timeout_s = prepare_delay_s + 1;
+  p.request_timeout_s = 10;
+  return m;
+}
+
+}  // namespace conformance::cli

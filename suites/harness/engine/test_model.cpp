@@ -1,0 +1,190 @@
+// The model's expectations and effects, read from the shipped spec.
+#include <boost/test/unit_test.hpp>
+
+#include "conformance/engine/model.hpp"
+#include "conformance/spec/loader.hpp"
+
+using namespace conformance;
+using engine::Arg;
+using engine::Call;
+using engine::Model;
+using nlohmann::json;
+
+namespace {
+
+struct Fixture {
+  spec::Spec spec = spec::load_spec(CONFORMANCE_DEFAULT_SPEC);
+  engine::Profile profile;
+  Fixture() {
+    profile.users = {{"alice", "x", {}}, {"bob", "y", {}}};
+    profile.items = {{"item-1", {"a.ovf", "a.vmdk"}}, {"item-2", {"b.iso"}}};
+    profile.missing_item_id = "item-missing";
+    profile.session_timeout_s = 300;
+    profile.prepare_timeout_s = 5;
+    profile.clock_control = "http://control";
+  }
+  Call call(const std::string& op, int user = 0) {
+    Call c;
+    c.op = spec.find_operation(op);
+    BOOST_REQUIRE(c.op);
+    c.user = user;
+    return c;
+  }
+  Call create(const std::string& item = "item-1", int user = 0, int token = -1) {
+    Call c = call("DownloadSession.create", user);
+    c.args["create_spec"] = Arg{Arg::Kind::Value, {{"library_item_id", item}}, -1};
+    if (token >= 0) c.args["client_token"] = Arg{Arg::Kind::Token, nullptr, token};
+    return c;
+  }
+  Call on(const std::string& op, int instance, int user = 0) {
+    Call c = call(op, user);
+    c.args["download_session_id"] = Arg{Arg::Kind::Instance, nullptr, instance};
+    return c;
+  }
+  Model model(engine::Strictness s = engine::Strictness::inferred) { return engine::initial_model(spec, profile, s); }
+};
+
+std::string first_error(const engine::Expectation& e) {
+  return e.acceptable.empty() || e.acceptable.front().success ? "" : e.acceptable.front().errors.front();
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(engine_model, Fixture)
+
+BOOST_AUTO_TEST_CASE(create_then_cancel_then_cancel_again) {
+  Model m = model();
+  auto c = create();
+  auto e = engine::expect(m, c);
+  BOOST_TEST(e.creates);
+  BOOST_TEST(e.certain());
+  engine::apply(m, c);
+  BOOST_REQUIRE_EQUAL(m.instances.size(), 1u);
+  BOOST_TEST(*m.instances[0].states.begin() == "ACTIVE");
+  BOOST_TEST(m.instances[0].children.size() == 2u);
+
+  auto cancel = on("DownloadSession.cancel", 0);
+  BOOST_TEST(engine::expect(m, cancel).acceptable.front().success);
+  engine::apply(m, cancel);
+  BOOST_TEST(*m.instances[0].states.begin() == "CANCELED");
+  BOOST_TEST(m.instances[0].set_by.at("state")->id == "cancel.sets_canceled");
+
+  auto again = engine::expect(m, cancel);
+  BOOST_TEST(first_error(again) == "NOT_ALLOWED_IN_CURRENT_STATE");
+  BOOST_TEST(again.acceptable.front().clause->id == "cancel.requires_active");
+}
+
+BOOST_AUTO_TEST_CASE(preconditions_apply_in_spec_order) {
+  Model m = model();
+  // fail without a message on a session that does not exist: the message check comes first.
+  Call fail = call("DownloadSession.fail");
+  fail.args["download_session_id"] = Arg{Arg::Kind::Fresh, nullptr, 0};
+  auto e = engine::expect(m, fail);
+  BOOST_TEST(first_error(e) == "INVALID_REQUEST");
+  BOOST_TEST(e.acceptable.front().clause->id == "fail.requires_message");
+  fail.args["client_error_message"] = Arg{Arg::Kind::Value, "disk full", -1};
+  e = engine::expect(m, fail);
+  BOOST_TEST(first_error(e) == "NOT_FOUND");
+  BOOST_TEST(e.acceptable.front().clause->id == "fail.requires_exists");
+}
+
+BOOST_AUTO_TEST_CASE(another_users_session_is_not_found_and_blames_ownership) {
+  Model m = model();
+  engine::apply(m, create());
+  auto e = engine::expect(m, on("DownloadSession.get", 0, /*user=*/1));
+  BOOST_TEST(first_error(e) == "NOT_FOUND");
+  BOOST_TEST(e.acceptable.front().if_success->id == "ownership.others_not_found");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_item_is_not_found) {
+  Model m = model();
+  auto e = engine::expect(m, create("item-missing"));
+  BOOST_TEST(first_error(e) == "NOT_FOUND");
+  BOOST_TEST(e.acceptable.front().clause->id == "create.requires_item_exists");
+  engine::apply(m, create("item-missing"));
+  BOOST_TEST(m.instances.empty());
+}
+
+BOOST_AUTO_TEST_CASE(lease_expires_after_timeout_and_keep_alive_renews) {
+  Model m = model();
+  engine::apply(m, create());
+  engine::advance(m, 200000);
+  BOOST_TEST(static_cast<int>(m.life(m.instances[0])) == static_cast<int>(Model::Life::Alive));
+  auto ka = on("DownloadSession.keep_alive", 0);
+  engine::apply(m, ka);
+  BOOST_TEST(m.instances[0].renewed_by->id == "keep_alive.extends_lease");
+  engine::advance(m, 200000);  // 400 s after create, 200 s after keep_alive
+  BOOST_TEST(static_cast<int>(m.life(m.instances[0])) == static_cast<int>(Model::Life::Alive));
+  engine::advance(m, 100000);  // exactly at expiration_time: uncertain
+  BOOST_TEST(static_cast<int>(m.life(m.instances[0])) == static_cast<int>(Model::Life::Maybe));
+  engine::advance(m, 1);
+  BOOST_TEST(static_cast<int>(m.life(m.instances[0])) == static_cast<int>(Model::Life::Gone));
+  auto e = engine::expect(m, on("DownloadSession.get", 0));
+  BOOST_TEST(first_error(e) == "NOT_FOUND");
+  BOOST_TEST(e.acceptable.front().if_success->id == "lease.expires_after_timeout");
+}
+
+BOOST_AUTO_TEST_CASE(client_token_replay_names_the_first_session) {
+  Model m = model();
+  engine::apply(m, create("item-1", 0, /*token=*/0));
+  auto replay = engine::expect(m, create("item-1", 0, 0));
+  BOOST_TEST(replay.replay_of == 0);
+  engine::apply(m, create("item-1", 0, 0));
+  BOOST_TEST(m.instances.size() == 1u);
+  // Tokens are per user.
+  auto other = engine::expect(m, create("item-1", 1, 0));
+  BOOST_TEST(other.replay_of == -1);
+  BOOST_TEST(other.creates);
+  // After the session is gone the contract is silent.
+  engine::apply(m, on("DownloadSession.delete", 0));
+  auto after = engine::expect(m, create("item-1", 0, 0));
+  BOOST_REQUIRE(after.open);
+  BOOST_TEST(after.open->id == "create.client_token_after_removal");
+}
+
+BOOST_AUTO_TEST_CASE(open_precondition_accepts_anything_and_widens) {
+  Model m = model();
+  engine::apply(m, create());
+  engine::apply(m, on("DownloadSession.cancel", 0));
+  Call prep = on("File.prepare", 0);
+  prep.args["file_name"] = Arg{Arg::Kind::Value, "a.ovf", -1};
+  auto e = engine::expect(m, prep);
+  BOOST_REQUIRE(e.open);
+  BOOST_TEST(e.open->id == "file.prepare.on_inactive_session");
+  engine::apply(m, prep);
+  const auto& states = m.instances[0].children.at("a.ovf").states;
+  BOOST_TEST(states.count("UNPREPARED") == 1u);  // the target may have refused
+  BOOST_TEST(states.count("PREPARED") == 1u);    // or prepared it
+  BOOST_TEST(m.instances[0].children.at("a.ovf").advanced_ms == -1);  // no deadline starts
+}
+
+BOOST_AUTO_TEST_CASE(strictness_documented_makes_inferred_clauses_lenient) {
+  Model strict = model();
+  Model doc = model(engine::Strictness::documented);
+  const auto* inferred = spec.find_clause("cancel.sets_canceled");
+  const auto* documented = spec.find_clause("cancel.requires_active");
+  BOOST_TEST(!strict.lenient(*inferred));
+  BOOST_TEST(doc.lenient(*inferred));
+  BOOST_TEST(!doc.lenient(*documented));
+  BOOST_TEST(doc.lenient(*spec.find_clause("keep_alive.progress_out_of_range")));
+}
+
+BOOST_AUTO_TEST_CASE(bad_requests_expect_the_malformed_clause) {
+  Model m = model();
+  engine::apply(m, create());
+  Call ka = on("DownloadSession.keep_alive", 0);
+  ka.args["progress"] = Arg{Arg::Kind::Value, 10, -1};
+  ka.variant = Call::Variant::WrongType;
+  ka.variant_param = "progress";
+  auto e = engine::expect(m, ka);
+  BOOST_TEST(e.acceptable.front().clause->id == "request.rejects_malformed");
+  Call noauth = on("DownloadSession.get", 0);
+  noauth.variant = Call::Variant::NoAuth;
+  e = engine::expect(m, noauth);
+  BOOST_TEST(first_error(e) == "UNAUTHENTICATED");
+  // Bad requests change nothing.
+  engine::apply(m, ka);
+  BOOST_TEST(m.instances[0].fields.value("client_progress", json(0)) == json(0));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

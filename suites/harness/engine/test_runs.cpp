@@ -1,0 +1,115 @@
+// Whole runs against the embedded mock: clean runs pass, every fault is caught and
+// named by its clause, and a seed reproduces a run exactly.
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include "conformance/engine/runner.hpp"
+#include "conformance/spec/loader.hpp"
+#include "embedded_mock.hpp"
+
+using namespace conformance;
+
+namespace {
+
+const spec::Spec& shipped() {
+  static const spec::Spec s = spec::load_spec(CONFORMANCE_DEFAULT_SPEC);
+  return s;
+}
+
+engine::RunResult run_mock(const std::set<std::string>& faults, const std::string& binding, std::uint64_t seed,
+                           int sequences) {
+  auto mock = cli::start_embedded_mock(faults, binding);
+  engine::RunConfig cfg;
+  cfg.spec = &shipped();
+  cfg.profile = mock.profile;
+  cfg.seed = seed;
+  cfg.sequences = sequences;
+  cfg.max_steps = 40;
+  return engine::run(cfg);
+}
+
+std::string describe(const engine::RunResult& r) {
+  if (!r.failure) return "passed";
+  return r.failure->violation.clause + ": expected " + r.failure->violation.expected + "; got " +
+         r.failure->violation.actual;
+}
+
+std::vector<dsmock::FaultInfo> faults() { return dsmock::fault_catalogue(); }
+
+}  // namespace
+
+namespace dsmock {
+std::ostream& operator<<(std::ostream& os, const FaultInfo& f) { return os << f.name; }
+}  // namespace dsmock
+
+BOOST_AUTO_TEST_SUITE(engine_runs)
+
+BOOST_DATA_TEST_CASE(clean_mock_has_no_violations_over_1000_sequences, boost::unit_test::data::make({"api", "rest"}),
+                     binding) {
+  auto r = run_mock({}, binding, 20261126, 1000);
+  BOOST_TEST(r.passed, describe(r));
+  BOOST_TEST(r.sequences >= 1000);
+  // The run reached almost every clause; the never-reached ones are named.
+  std::vector<std::string> unreached;
+  for (const auto* c : shipped().clauses())
+    if (!r.coverage.clauses.count(c->id)) unreached.push_back(c->id);
+  BOOST_TEST_MESSAGE(binding << ": " << r.calls << " calls, unreached: " << unreached.size());
+  for (const auto& id : unreached)
+    BOOST_TEST((id == "create.client_token_after_removal" || id == "create.client_token_transport"),
+               "clause never reached: " << id);
+}
+
+BOOST_DATA_TEST_CASE(every_fault_is_caught_and_named_by_its_clause,
+                     boost::unit_test::data::make(faults()) * boost::unit_test::data::make({"api", "rest"}), fault,
+                     binding) {
+  auto r = run_mock({fault.name}, binding, 7, 200);
+  BOOST_REQUIRE_MESSAGE(r.failure, fault.name << " on " << binding << " was not caught");
+  BOOST_TEST(r.failure->violation.clause == fault.clause, fault.name << ": " << describe(r));
+  BOOST_TEST(!r.failure->trace.empty());
+  BOOST_TEST(r.failure->seed == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(a_seed_reproduces_the_sequence_and_the_verdict) {
+  auto a = run_mock({"keepalive-no-extend"}, "api", 99, 200);
+  auto b = run_mock({"keepalive-no-extend"}, "api", 99, 200);
+  BOOST_REQUIRE(a.failure);
+  BOOST_REQUIRE(b.failure);
+  BOOST_TEST(describe(a) == describe(b));
+  BOOST_REQUIRE_EQUAL(a.failure->trace.size(), b.failure->trace.size());
+  for (std::size_t i = 0; i < a.failure->trace.size(); ++i) {
+    BOOST_TEST(a.failure->trace[i].description == b.failure->trace[i].description);
+    BOOST_TEST(a.failure->trace[i].exchange.request.target().size() == b.failure->trace[i].exchange.request.target().size());
+    BOOST_TEST(a.failure->trace[i].outcome == b.failure->trace[i].outcome);
+  }
+  auto c = run_mock({}, "rest", 5, 100);
+  auto d = run_mock({}, "rest", 5, 100);
+  BOOST_TEST(c.calls == d.calls);
+  BOOST_TEST((c.coverage.clauses == d.coverage.clauses));
+  BOOST_TEST((c.coverage.matrix == d.coverage.matrix));
+}
+
+BOOST_AUTO_TEST_CASE(no_secret_reaches_a_trace) {
+  auto mock = cli::start_embedded_mock({"delete-noop"});
+  engine::RunConfig cfg;
+  cfg.spec = &shipped();
+  cfg.profile = mock.profile;
+  cfg.seed = 3;
+  auto r = engine::run(cfg);
+  BOOST_REQUIRE(r.failure);
+  for (const auto& step : r.failure->trace)
+    for (const auto& [k, v] : step.exchange.request.headers) {
+      if (engine::is_secret_header(k)) BOOST_TEST(v == "<redacted>");
+      for (const auto& u : mock.profile.users) BOOST_TEST(v.find(u.password) == std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_unreachable_target_is_a_target_error) {
+  engine::Profile p = cli::start_embedded_mock({}).profile;  // the mock stops at once: its port is closed
+  engine::RunConfig cfg;
+  cfg.spec = &shipped();
+  cfg.profile = p;
+  cfg.profile.request_timeout_s = 2;
+  BOOST_CHECK_THROW(engine::run(cfg), engine::TargetError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
