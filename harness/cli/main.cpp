@@ -54,6 +54,7 @@ struct RunOptions {
   int sequences = 200;
   int max_steps = 40;
   bool no_shrink = false;
+  double shrink_budget = 60;
   std::vector<std::string> faults;
   std::string ca_file;
   bool insecure = false;
@@ -101,6 +102,7 @@ int run(RunOptions o) {
   cfg.sequences = o.sequences;
   cfg.max_steps = o.max_steps;
   cfg.shrink = !o.no_shrink;
+  cfg.shrink_budget_s = o.shrink_budget;
   cfg.strictness = o.strictness == "documented" ? engine::Strictness::documented : engine::Strictness::inferred;
   cfg.stop = &g_stop;
 
@@ -157,6 +159,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--sequences", ro.sequences, "passing sequences wanted")->check(CLI::PositiveNumber)->capture_default_str();
   run_cmd->add_option("--max-steps", ro.max_steps, "longest sequence")->check(CLI::PositiveNumber)->capture_default_str();
   run_cmd->add_flag("--no-shrink", ro.no_shrink, "report the first failing sequence as found");
+  run_cmd->add_option("--shrink-budget", ro.shrink_budget, "seconds to spend shrinking a failure")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   run_cmd->add_option("--fault", ro.faults, "mock fault to inject (repeatable; see download-session-mock --list-faults)");
   run_cmd->add_option("--ca-file", ro.ca_file, "CA bundle to verify the target's TLS certificate")->check(CLI::ExistingFile);
   run_cmd->add_flag("--insecure", ro.insecure, "do not verify the target's TLS certificate");

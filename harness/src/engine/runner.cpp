@@ -135,6 +135,7 @@ struct Recorder {
   int failing_runs = 0;
   std::optional<Failure> first;  // the first failure (before shrinking)
   std::optional<Failure> last;   // the last failing run (after shrinking: the minimal one)
+  std::optional<Clock::time_point> first_failure_at;
   Clock::time_point start = Clock::now();
 };
 
@@ -264,7 +265,10 @@ void count_exercised(Recorder& rec, const CallVerdict& v) {
   f.sequences_before = rec.sequences;
   f.seconds_to_first = std::chrono::duration<double>(Clock::now() - rec.start).count();
   f.calls_to_first = rec.calls;
-  if (!rec.first) rec.first = f;
+  if (!rec.first) {
+    rec.first = f;
+    rec.first_failure_at = Clock::now();
+  }
   rec.last = f;
   throw Fail(v.clause + ": expected " + v.expected + "; got " + v.actual);
 }
@@ -606,6 +610,11 @@ RunResult run(const RunConfig& config) {
 
   auto property = [&] {
     if (config.stop && config.stop->load()) RC_SUCCEED("stopped");
+    // Once the shrink budget is spent every further candidate "passes", so
+    // RapidCheck settles on the smallest failure found so far.
+    if (rec.first_failure_at &&
+        std::chrono::duration<double>(Clock::now() - *rec.first_failure_at).count() > config.shrink_budget_s)
+      RC_SUCCEED("shrink budget spent");
     Sut sut;
     sut.target = &target;
     sut.config = &config;

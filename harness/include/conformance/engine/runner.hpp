@@ -56,6 +56,7 @@ struct RunConfig {
   int max_steps = 30;    // longest sequence
   Strictness strictness = Strictness::inferred;
   bool shrink = true;
+  double shrink_budget_s = 60;  // after this long shrinking, the smallest failure so far is reported
   int concurrency = 8;   // parallel calls of a concurrent replay
   std::atomic<bool>* stop = nullptr;  // set to end the run early (Ctrl-C, fuzz budget)
   std::function<void(const struct Progress&)> on_progress;  // after each sequence
