@@ -1,0 +1,77 @@
+// dsmock: an in-process mock of the vSphere Content Library download-session REST API
+// (both the /api and the deprecated /rest binding). See docs/mock.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dsmock {
+
+struct FileFixture {
+  std::string name;
+  std::int64_t size = 0;
+};
+
+struct ItemFixture {
+  std::string id;
+  std::string content_version;
+  std::vector<FileFixture> files;
+};
+
+struct FaultInfo {
+  std::string name;
+  std::string clause;
+  std::string description;
+};
+
+struct Options {
+  std::string bind = "127.0.0.1";
+  int port = 0;                              // 0 = ephemeral
+  std::map<std::string, std::string> users;  // empty = defaults: alice/alice-pass, bob/bob-pass
+  std::vector<ItemFixture> items;            // empty = built-in default fixtures
+  std::chrono::milliseconds session_timeout{300000};
+  bool virtual_clock = false;
+  std::set<std::string> faults;                // names from fault_catalogue()
+  std::chrono::milliseconds prepare_delay{0};  // 0 = prepare completes at once
+  bool log_requests = false;                   // to stderr; secrets are never logged
+  std::string tls_cert, tls_key;               // both set = HTTPS
+};
+
+// Thrown by Server::start() when the listening socket cannot be bound (e.g. port in use).
+class BindError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::vector<ItemFixture> default_fixtures();
+// Reads the JSON fixture format of docs/mock.md; throws std::runtime_error("<path>: <reason>").
+std::vector<ItemFixture> load_fixtures(const std::string& path);
+const std::vector<FaultInfo>& fault_catalogue();
+
+class Server {
+ public:
+  explicit Server(Options options);
+  ~Server();  // stops if running
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, starts a background thread and returns the port once it accepts connections.
+  // Throws std::invalid_argument for bad options (unknown fault, half-configured or unloadable
+  // TLS), BindError when the address cannot be bound, std::runtime_error for other failures.
+  int start();
+  void stop();  // idempotent, joins the thread
+  std::string url() const;
+  const Options& options() const;  // with defaults filled in (users, items)
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dsmock

@@ -1,0 +1,444 @@
+#include "store.hpp"
+
+#include <uuid/uuid.h>
+
+#include <chrono>
+#include <thread>
+
+namespace dsmock::detail {
+
+using nlohmann::json;
+
+std::string new_uuid() {
+  uuid_t u;
+  uuid_generate_random(u);
+  char buf[37];
+  uuid_unparse_lower(u, buf);
+  return buf;
+}
+
+std::uint32_t content_seed(const std::string& name) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
+}
+
+namespace {
+
+std::string hex_token() {
+  std::string s = new_uuid() + new_uuid();
+  std::string out;
+  for (char c : s)
+    if (c != '-') out.push_back(c);
+  return out;
+}
+
+// Percent-encodes everything outside RFC 3986 unreserved characters.
+std::string pct_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+ApiError session_not_found(const std::string& id) {
+  return ApiError(ErrorType::NotFound, "com.vmware.content.library.item.downloadsession.not_found",
+                  "Download session " + id + " does not exist.", {id});
+}
+
+ApiError item_not_found(const std::string& id) {
+  return ApiError(ErrorType::NotFound, "com.vmware.content.library.item.not_found",
+                  "Library item " + id + " does not exist.", {id});
+}
+
+const char* state_name(int s) {
+  switch (s) {
+    case 0:
+      return "ACTIVE";
+    case 1:
+      return "CANCELED";
+    default:
+      return "ERROR";
+  }
+}
+
+}  // namespace
+
+Store::Store(const Options& options, const Faults& faults)
+    : users_(options.users),
+      items_(options.items),
+      timeout_(std::max<Millis>(0, options.session_timeout.count())),
+      prepare_delay_(std::max<Millis>(0, options.prepare_delay.count())),
+      faults_(faults),
+      clock_(options.virtual_clock) {}
+
+// --- login sessions ---------------------------------------------------------------------
+
+std::string Store::login(const std::string& user, const std::string& password) {
+  auto it = users_.find(user);
+  if (it == users_.end() || it->second != password)
+    throw ApiError(ErrorType::Unauthenticated, "com.vmware.vapi.endpoint.authentication.failed",
+                   "Authentication failed: invalid user name or password.");
+  std::lock_guard lock(mu_);
+  Millis now = clock_.now();
+  std::string token = hex_token();
+  logins_[token] = Login{user, now, now};
+  return token;
+}
+
+std::string Store::authenticate(const std::optional<std::string>& token, bool allow_no_auth) {
+  if (!token || token->empty()) {
+    if (allow_no_auth && faults_.has(Fault::NoAuth)) return "alice";
+    throw unauthenticated();
+  }
+  std::lock_guard lock(mu_);
+  auto it = logins_.find(*token);
+  if (it == logins_.end()) throw unauthenticated();
+  it->second.last_accessed = clock_.now();
+  return it->second.user;
+}
+
+json Store::login_info(const std::optional<std::string>& token) {
+  authenticate(token, false);
+  std::lock_guard lock(mu_);
+  auto it = logins_.find(*token);
+  if (it == logins_.end()) throw unauthenticated();
+  return {{"user", it->second.user},
+          {"created_time", format_datetime(it->second.created)},
+          {"last_accessed_time", format_datetime(it->second.last_accessed)}};
+}
+
+void Store::logout(const std::optional<std::string>& token) {
+  if (!token) throw unauthenticated();
+  std::lock_guard lock(mu_);
+  if (logins_.erase(*token) == 0) throw unauthenticated();
+}
+
+// --- helpers ------------------------------------------------------------------------------
+
+bool Store::expired(const Session& s, Millis now) const {
+  if (faults_.has(Fault::NeverExpire)) return false;
+  if (faults_.has(Fault::EarlyExpiry)) return now > s.expiration - timeout_ + timeout_ / 2;
+  return now > s.expiration;
+}
+
+void Store::purge_locked(Millis now) {
+  bool any = false;
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (expired(it->second, now)) {
+      it = sessions_.erase(it);
+      any = true;
+    } else {
+      ++it;
+    }
+  }
+  if (!any) return;
+  for (auto it = tokens_.begin(); it != tokens_.end();)
+    it = sessions_.count(it->second) ? std::next(it) : tokens_.erase(it);
+  for (auto it = downloads_.begin(); it != downloads_.end();)
+    it = sessions_.count(it->second.first) ? std::next(it) : downloads_.erase(it);
+}
+
+Store::Session& Store::owned_locked(const std::string& user, const std::string& id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || it->second.owner != user) throw session_not_found(id);
+  return it->second;
+}
+
+const ItemFixture* Store::find_item(const std::string& id) const {
+  for (const auto& item : items_)
+    if (item.id == id) return &item;
+  return nullptr;
+}
+
+std::optional<std::string> Store::token_lookup_locked(const std::string& user,
+                                                      const std::string& token) {
+  auto it = tokens_.find({user, token});
+  if (it == tokens_.end()) return std::nullopt;
+  if (!sessions_.count(it->second)) {  // deleted or expired: forget the token
+    tokens_.erase(it);
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::string Store::create_locked(const std::string& user, const ItemFixture* item,
+                                 const std::string& item_id, Millis now) {
+  Session s;
+  s.id = new_uuid() + ":" + new_uuid();
+  s.owner = user;
+  s.library_item_id = item_id;
+  s.content_version = item ? item->content_version : "1";
+  s.expiration = add_capped(now, timeout_);
+  if (item)
+    for (const auto& f : item->files)
+      s.files.push_back(FileState{f.name, f.size, {}, {}});
+  std::string id = s.id;
+  sessions_.emplace(id, std::move(s));
+  return id;
+}
+
+Store::FileState* Store::find_file(Session& s, const std::string& name) {
+  for (auto& f : s.files)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+json Store::session_json(const Session& s) const {
+  json j = {{"id", s.id},
+            {"library_item_id", s.library_item_id},
+            {"library_item_content_version", s.content_version},
+            {"client_progress", s.client_progress},
+            {"state", state_name(static_cast<int>(s.state))},
+            {"expiration_time", faults_.has(Fault::BadDatetime) ? format_datetime_bad(s.expiration)
+                                                                : format_datetime(s.expiration)}};
+  if (s.error_message)
+    j["error_message"] = {{"id", "com.vmware.content.library.item.downloadsession.client_error"},
+                          {"default_message", *s.error_message},
+                          {"args", json::array({*s.error_message})}};
+  return j;
+}
+
+const char* Store::file_status(const FileState& f, Millis now) const {
+  if (!f.prepare_requested_at) return "UNPREPARED";
+  if (faults_.has(Fault::FilePrepareStuck)) return "PREPARE_REQUESTED";
+  Millis elapsed = now - *f.prepare_requested_at;
+  if (elapsed >= prepare_delay_) return "PREPARED";
+  if (elapsed < prepare_delay_ / 3) return "PREPARE_REQUESTED";
+  return "PREPARING";
+}
+
+json Store::file_json(const Session&, const FileState& f, Millis now,
+                      const std::string& base_url) const {
+  const std::string status = file_status(f, now);
+  const bool prepared = status == "PREPARED";
+  json j = {{"name", f.name}, {"bytes_transferred", prepared ? f.size : 0}, {"status", status}};
+  if (prepared) {
+    j["size"] = f.size;
+    j["download_endpoint"] = {
+        {"uri", base_url + "/mock/v1/download/" + f.download_token + "/" + pct_encode(f.name)}};
+  }
+  return j;
+}
+
+// --- DownloadSession --------------------------------------------------------------------------
+
+std::string Store::create(const std::string& user, const std::optional<std::string>& client_token,
+                          const json& create_spec) {
+  if (!create_spec.is_object())
+    throw invalid_argument("the create spec must be a DownloadSessionModel object");
+  auto lid = create_spec.find("library_item_id");
+  if (lid == create_spec.end() || !lid->is_string())
+    throw invalid_argument("create_spec.library_item_id must be a string");
+  const std::string item_id = lid->get<std::string>();
+  const ItemFixture* item = find_item(item_id);
+  const bool item_ok = item || faults_.has(Fault::CreateUnknownItemOk);
+  const bool use_token = client_token && !faults_.has(Fault::ClientTokenIgnored);
+
+  std::unique_lock lock(mu_);
+  purge_locked(clock_.now());
+  if (use_token) {
+    if (auto id = token_lookup_locked(user, *client_token)) return *id;
+    if (faults_.has(Fault::TokenRace)) {
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      lock.lock();
+      purge_locked(clock_.now());
+    }
+  }
+  if (!item_ok) throw item_not_found(item_id);
+  std::string id = create_locked(user, item, item_id, clock_.now());
+  if (use_token) tokens_[{user, *client_token}] = id;
+  return id;
+}
+
+json Store::get(const std::string& user, const std::string& id) {
+  std::lock_guard lock(mu_);
+  purge_locked(clock_.now());
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || it->second.owner != user) {
+    if (faults_.has(Fault::UnknownId500))
+      throw ApiError(ErrorType::InternalServerError,
+                     "com.vmware.vapi.std.errors.internal_server_error",
+                     "Internal server error while looking up download session " + id + ".", {id});
+    throw session_not_found(id);
+  }
+  return session_json(it->second);
+}
+
+std::vector<std::string> Store::list(const std::string& user,
+                                     const std::optional<std::string>& library_item_id) {
+  if (library_item_id && !find_item(*library_item_id)) throw item_not_found(*library_item_id);
+  std::lock_guard lock(mu_);
+  purge_locked(clock_.now());
+  const bool filter = library_item_id && !faults_.has(Fault::ListFilterIgnored);
+  std::vector<std::string> ids;
+  for (const auto& [id, s] : sessions_) {
+    if (s.owner != user && !faults_.has(Fault::ListShowsOthers)) continue;
+    if (filter && s.library_item_id != *library_item_id) continue;
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+namespace {
+ApiError not_active(const std::string& id, const char* state, const std::string& op) {
+  return ApiError(ErrorType::NotAllowedInCurrentState,
+                  "com.vmware.content.library.item.downloadsession.invalid_state",
+                  "Download session " + id + " is " + state + "; " + op + " requires state ACTIVE.",
+                  {id, state, op});
+}
+}  // namespace
+
+void Store::keep_alive(const std::string& user, const std::string& id,
+                       std::optional<std::int64_t> progress) {
+  std::lock_guard lock(mu_);
+  Millis now = clock_.now();
+  purge_locked(now);
+  Session& s = owned_locked(user, id);
+  if (s.state != State::Active) {
+    if (faults_.has(Fault::WrongErrorType))
+      throw invalid_argument("download session " + id + " is not ACTIVE");
+    throw not_active(id, state_name(static_cast<int>(s.state)), "keep_alive");
+  }
+  if (progress && (*progress < 0 || *progress > 100))
+    throw invalid_argument("progress must be between 0 and 100");
+  if (progress && !faults_.has(Fault::KeepaliveDropsProgress)) s.client_progress = *progress;
+  if (!faults_.has(Fault::KeepaliveNoExtend)) s.expiration = add_capped(now, timeout_);
+}
+
+void Store::cancel(const std::string& user, const std::string& id) {
+  std::lock_guard lock(mu_);
+  purge_locked(clock_.now());
+  Session& s = owned_locked(user, id);
+  if (s.state != State::Active && !faults_.has(Fault::CancelAnyState))
+    throw not_active(id, state_name(static_cast<int>(s.state)), "cancel");
+  if (faults_.has(Fault::CancelStaysActive)) return;
+  s.state = State::Canceled;
+  s.error_message.reset();
+}
+
+void Store::fail(const std::string& user, const std::string& id, const std::string& message) {
+  std::lock_guard lock(mu_);
+  purge_locked(clock_.now());
+  Session& s = owned_locked(user, id);
+  if (s.state != State::Active) throw not_active(id, state_name(static_cast<int>(s.state)), "fail");
+  s.state = faults_.has(Fault::FailSetsCanceled) ? State::Canceled : State::Error;
+  if (!faults_.has(Fault::FailLosesMessage)) s.error_message = message;
+}
+
+void Store::remove(const std::string& user, const std::string& id) {
+  std::lock_guard lock(mu_);
+  purge_locked(clock_.now());
+  owned_locked(user, id);
+  if (faults_.has(Fault::DeleteNoop)) return;
+  sessions_.erase(id);
+  for (auto it = tokens_.begin(); it != tokens_.end();)
+    it = it->second == id ? tokens_.erase(it) : std::next(it);
+  for (auto it = downloads_.begin(); it != downloads_.end();)
+    it = it->second.first == id ? downloads_.erase(it) : std::next(it);
+}
+
+// --- File -------------------------------------------------------------------------------------
+
+json Store::file_list(const std::string& user, const std::string& id, const std::string& base_url) {
+  std::lock_guard lock(mu_);
+  Millis now = clock_.now();
+  purge_locked(now);
+  Session& s = owned_locked(user, id);
+  json out = json::array();
+  for (const auto& f : s.files)
+    out.push_back(file_json(s, f, now, base_url));
+  return out;
+}
+
+json Store::file_get(const std::string& user, const std::string& id, const std::string& file_name,
+                     const std::string& base_url) {
+  std::lock_guard lock(mu_);
+  Millis now = clock_.now();
+  purge_locked(now);
+  Session& s = owned_locked(user, id);
+  FileState* f = find_file(s, file_name);
+  if (!f) {
+    if (faults_.has(Fault::FileUnknownNameOk))
+      return {{"name", file_name}, {"bytes_transferred", 0}, {"status", "UNPREPARED"}};
+    throw invalid_argument("download session " + id + " has no file named '" + file_name + "'");
+  }
+  return file_json(s, *f, now, base_url);
+}
+
+json Store::file_prepare(const std::string& user, const std::string& id,
+                         const std::string& file_name,
+                         const std::optional<std::string>& endpoint_type,
+                         const std::string& base_url) {
+  std::lock_guard lock(mu_);
+  Millis now = clock_.now();
+  purge_locked(now);
+  Session& s = owned_locked(user, id);
+  if (s.state != State::Active)
+    throw not_active(id, state_name(static_cast<int>(s.state)), "File.prepare");
+  FileState* f = find_file(s, file_name);
+  if (!f)
+    throw invalid_argument("download session " + id + " has no file named '" + file_name + "'");
+  const std::string type = endpoint_type.value_or("HTTPS");
+  if (type == "DIRECT")
+    throw ApiError(ErrorType::Unauthorized, "com.vmware.vapi.std.errors.unauthorized",
+                   "The download session was not created with the ContentLibrary.ReadStorage "
+                   "privilege required for DIRECT endpoints.");
+  if (type != "HTTPS") throw invalid_argument("endpoint_type must be HTTPS or DIRECT");
+  if (!f->prepare_requested_at) {
+    f->prepare_requested_at = now;
+    f->download_token = hex_token();
+    downloads_[f->download_token] = {s.id, f->name};
+  }
+  return file_json(s, *f, now, base_url);
+}
+
+std::optional<DownloadFile> Store::download(const std::string& token,
+                                            const std::string& file_name) {
+  std::lock_guard lock(mu_);
+  Millis now = clock_.now();
+  purge_locked(now);
+  auto d = downloads_.find(token);
+  if (d == downloads_.end() || d->second.second != file_name) return std::nullopt;
+  auto s = sessions_.find(d->second.first);
+  if (s == sessions_.end() || s->second.state == State::Canceled) return std::nullopt;
+  FileState* f = find_file(s->second, file_name);
+  if (!f || std::string(file_status(*f, now)) != "PREPARED") return std::nullopt;
+  return DownloadFile{f->name, f->size};
+}
+
+// --- clock control ----------------------------------------------------------------------------
+
+std::string Store::now_string() const {
+  return format_datetime(clock_.now());
+}
+
+std::string Store::advance(Millis ms) {
+  std::lock_guard lock(mu_);
+  if (ms < 0) throw invalid_argument("milliseconds must be >= 0");
+  if (!clock_.advance(ms)) throw invalid_argument("milliseconds would move the clock past 9999");
+  return format_datetime(clock_.now());
+}
+
+void Store::reset() {
+  std::lock_guard lock(mu_);
+  sessions_.clear();
+  tokens_.clear();
+  downloads_.clear();
+  clock_.reset();
+}
+
+}  // namespace dsmock::detail

@@ -1,0 +1,128 @@
+// The mock's state and the binding-independent implementation of every operation.
+// All methods are thread-safe (one mutex); they throw ApiError for documented errors.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "clock.hpp"
+#include "dsmock/server.hpp"
+#include "errors.hpp"
+#include "faults.hpp"
+
+namespace dsmock::detail {
+
+// What a download URL serves.
+struct DownloadFile {
+  std::string name;
+  std::int64_t size = 0;
+};
+
+class Store {
+ public:
+  Store(const Options& options, const Faults& faults);
+
+  const Faults& faults() const { return faults_; }
+  bool virtual_clock() const { return clock_.is_virtual(); }
+
+  // --- login sessions -------------------------------------------------------------------
+  std::string login(const std::string& user, const std::string& password);
+  // The user owning `token`; a missing token is alice under the `no-auth` fault when
+  // allow_no_auth is set. Throws UNAUTHENTICATED.
+  std::string authenticate(const std::optional<std::string>& token, bool allow_no_auth = true);
+  nlohmann::json login_info(const std::optional<std::string>& token);
+  void logout(const std::optional<std::string>& token);
+
+  // --- DownloadSession -----------------------------------------------------------------
+  std::string create(const std::string& user, const std::optional<std::string>& client_token,
+                     const nlohmann::json& create_spec);
+  nlohmann::json get(const std::string& user, const std::string& id);
+  std::vector<std::string> list(const std::string& user,
+                                const std::optional<std::string>& library_item_id);
+  void keep_alive(const std::string& user, const std::string& id,
+                  std::optional<std::int64_t> progress);
+  void cancel(const std::string& user, const std::string& id);
+  void fail(const std::string& user, const std::string& id, const std::string& message);
+  void remove(const std::string& user, const std::string& id);
+
+  // --- downloadsession.File (base_url: scheme://host:port used in download URIs) --------
+  nlohmann::json file_list(const std::string& user, const std::string& id,
+                           const std::string& base_url);
+  nlohmann::json file_get(const std::string& user, const std::string& id,
+                          const std::string& file_name, const std::string& base_url);
+  nlohmann::json file_prepare(const std::string& user, const std::string& id,
+                              const std::string& file_name,
+                              const std::optional<std::string>& endpoint_type,
+                              const std::string& base_url);
+
+  // The file a download token serves right now, if any.
+  std::optional<DownloadFile> download(const std::string& token, const std::string& file_name);
+
+  // --- virtual clock control -----------------------------------------------------------
+  std::string now_string() const;
+  std::string advance(Millis ms);  // throws INVALID_ARGUMENT when out of range
+  void reset();
+
+ private:
+  enum class State { Active, Canceled, Error };
+  struct FileState {
+    std::string name;
+    std::int64_t size = 0;
+    std::optional<Millis> prepare_requested_at;
+    std::string download_token;
+  };
+  struct Session {
+    std::string id;
+    std::string owner;
+    std::string library_item_id;
+    std::string content_version;
+    std::int64_t client_progress = 0;
+    State state = State::Active;
+    Millis expiration = 0;
+    std::optional<std::string> error_message;
+    std::vector<FileState> files;
+  };
+  struct Login {
+    std::string user;
+    Millis created = 0;
+    Millis last_accessed = 0;
+  };
+
+  void purge_locked(Millis now);
+  bool expired(const Session& s, Millis now) const;
+  Session& owned_locked(const std::string& user, const std::string& id);
+  const ItemFixture* find_item(const std::string& id) const;
+  std::optional<std::string> token_lookup_locked(const std::string& user, const std::string& token);
+  std::string create_locked(const std::string& user, const ItemFixture* item,
+                            const std::string& item_id, Millis now);
+  nlohmann::json session_json(const Session& s) const;
+  nlohmann::json file_json(const Session& s, const FileState& f, Millis now,
+                           const std::string& base_url) const;
+  const char* file_status(const FileState& f, Millis now) const;
+  static FileState* find_file(Session& s, const std::string& name);
+
+  std::map<std::string, std::string> users_;
+  std::vector<ItemFixture> items_;
+  Millis timeout_;
+  Millis prepare_delay_;
+  Faults faults_;
+  Clock clock_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, Login> logins_;                                   // token -> login
+  std::map<std::string, Session> sessions_;                               // id -> session
+  std::map<std::pair<std::string, std::string>, std::string> tokens_;     // (user, token) -> id
+  std::map<std::string, std::pair<std::string, std::string>> downloads_;  // token -> (id, file)
+};
+
+std::string new_uuid();
+// Deterministic content: byte i of file `name` is (i * 31 + seed(name)) & 0xff, where
+// seed is the 32-bit FNV-1a hash of the name's bytes.
+std::uint32_t content_seed(const std::string& name);
+
+}  // namespace dsmock::detail
