@@ -36,15 +36,23 @@ std::string escape_pointer_token(const std::string& token) {
 
 std::string type_name(const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "integer";
-    case json::value_t::number_float: return "number";
-    case json::value_t::string: return "string";
-    case json::value_t::array: return "array";
-    case json::value_t::object: return "object";
-    default: return "value";
+    case json::value_t::number_unsigned:
+      return "integer";
+    case json::value_t::number_float:
+      return "number";
+    case json::value_t::string:
+      return "string";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::object:
+      return "object";
+    default:
+      return "value";
   }
 }
 
@@ -58,7 +66,9 @@ class Node {
   const std::string& pointer() const { return pointer_; }
   const std::string& file() const { return *file_; }
 
-  [[noreturn]] void fail(const std::string& reason) const { throw SpecError(*file_, pointer_, reason); }
+  [[noreturn]] void fail(const std::string& reason) const {
+    throw SpecError(*file_, pointer_, reason);
+  }
 
   Node at(const std::string& key) const {
     return Node((*value_)[key], pointer_ + "/" + escape_pointer_token(key), *file_);
@@ -72,11 +82,12 @@ class Node {
                      std::initializer_list<const char*> required = {}) const {
     if (!value_->is_object()) fail("expected an object, found " + type_name(*value_));
     for (const auto& [key, _] : value_->items()) {
-      bool known = std::any_of(allowed.begin(), allowed.end(),
-                               [&](const char* a) { return key == a; });
+      bool known =
+          std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
       if (!known) {
         std::string list;
-        for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        for (const char* a : allowed)
+          list += (list.empty() ? "" : ", ") + std::string(a);
         Node(value_->at(key), pointer_ + "/" + escape_pointer_token(key), *file_)
             .fail("unknown key '" + key + "' (allowed here: " + list + ")");
       }
@@ -106,6 +117,9 @@ class Node {
   }
   std::int64_t integer() const {
     if (!value_->is_number_integer()) fail("expected an integer, found " + type_name(*value_));
+    if (value_->is_number_unsigned() &&
+        value_->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+      fail("integer out of range");
     return value_->get<std::int64_t>();
   }
   double number() const {
@@ -119,7 +133,8 @@ class Node {
   std::vector<std::string> strings() const {
     array();
     std::vector<std::string> out;
-    for (std::size_t i = 0; i < value_->size(); ++i) out.push_back(at(i).nonempty_str());
+    for (std::size_t i = 0; i < value_->size(); ++i)
+      out.push_back(at(i).nonempty_str());
     return out;
   }
   std::string str_or(const char* key, std::string fallback) const {
@@ -130,7 +145,8 @@ class Node {
     for (const char* o : options)
       if (s == o) return s;
     std::string list;
-    for (const char* o : options) list += (list.empty() ? "" : ", ") + std::string(o);
+    for (const char* o : options)
+      list += (list.empty() ? "" : ", ") + std::string(o);
     fail("'" + s + "' is not one of: " + list);
   }
 
@@ -176,15 +192,18 @@ TypeRef parse_type(const Node& n, const std::string& text) {
     bool ident = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
     });
-    if (!ident) n.fail("'" + text + "' is not a type expression (string, long, boolean, date-time, "
-                       "uri, any, id<R>, key<R>, list<T> or a declared type name)");
+    if (!ident)
+      n.fail("'" + text +
+             "' is not a type expression (string, long, boolean, date-time, "
+             "uri, any, id<R>, key<R>, list<T> or a declared type name)");
     t.kind = TypeRef::Kind::Named;
     t.target = text;
   }
   return t;
 }
 
-void parse_range(const Node& n, std::optional<std::int64_t>& min, std::optional<std::int64_t>& max) {
+void parse_range(const Node& n, std::optional<std::int64_t>& min,
+                 std::optional<std::int64_t>& max) {
   n.array();
   if (n.value().size() != 2) n.fail("a range is [min, max] (null for no bound)");
   if (!n.value()[0].is_null()) min = n.at(std::size_t{0}).integer();
@@ -197,11 +216,13 @@ Clause parse_clause(const Node& n, const std::string& area) {
   Clause c;
   c.id = n.at("id").nonempty_str();
   bool id_ok = std::all_of(c.id.begin(), c.id.end(), [](char ch) {
-    return std::islower(static_cast<unsigned char>(ch)) || std::isdigit(static_cast<unsigned char>(ch)) ||
-           ch == '_' || ch == '.';
+    return std::islower(static_cast<unsigned char>(ch)) ||
+           std::isdigit(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.';
   });
-  if (!id_ok || c.id.find('.') == std::string::npos)
-    n.at("id").fail("clause id '" + c.id + "' must be dotted lower_snake_case, e.g. cancel.requires_active");
+  if (!id_ok || c.id.find('.') == std::string::npos || c.id.front() == '.' || c.id.back() == '.' ||
+      c.id.find("..") != std::string::npos)
+    n.at("id").fail("clause id '" + c.id +
+                    "' must be dotted lower_snake_case, e.g. cancel.requires_active");
   auto p = n.at("provenance").enum_str({"documented", "inferred", "open"});
   c.provenance = p == "documented" ? Provenance::documented
                  : p == "inferred" ? Provenance::inferred
@@ -219,7 +240,8 @@ ValueExpr parse_value(const Node& n) {
   n.object({"param", "at", "const", "stable"});
   ValueExpr v;
   int forms = n.has("param") + n.has("const") + n.has("stable");
-  if (forms != 1) n.fail("a value is exactly one of {\"param\": ...}, {\"const\": ...}, {\"stable\": true}");
+  if (forms != 1)
+    n.fail("a value is exactly one of {\"param\": ...}, {\"const\": ...}, {\"stable\": true}");
   if (n.has("param")) {
     v.kind = ValueExpr::Kind::Param;
     v.param = n.at("param").nonempty_str();
@@ -229,6 +251,7 @@ ValueExpr parse_value(const Node& n) {
     v.kind = ValueExpr::Kind::Const;
     v.value = n.value()["const"];
   } else {
+    if (n.has("at")) n.at("at").fail("'at' goes with 'param' only");
     if (!n.at("stable").boolean()) n.at("stable").fail("'stable' can only be true");
     v.kind = ValueExpr::Kind::Stable;
   }
@@ -238,6 +261,7 @@ ValueExpr parse_value(const Node& n) {
 TypeDef parse_typedef(const Node& n, const std::string& name) {
   TypeDef t;
   t.name = name;
+  n.map_object();
   auto kind = n.has("kind") ? n.at("kind").enum_str({"structure", "enum"}) : std::string();
   if (kind.empty()) n.fail("missing required key 'kind'");
   if (kind == "enum") {
@@ -270,7 +294,8 @@ TypeDef parse_typedef(const Node& n, const std::string& name) {
 }
 
 StateMachine parse_states(const Node& n, const std::string& area) {
-  n.object({"field", "type", "initial", "spontaneous", "spontaneous_clause"}, {"field", "type", "initial"});
+  n.object({"field", "type", "initial", "spontaneous", "spontaneous_clause"},
+           {"field", "type", "initial"});
   StateMachine s;
   s.field = n.at("field").nonempty_str();
   s.type = n.at("type").nonempty_str();
@@ -284,16 +309,18 @@ StateMachine parse_states(const Node& n, const std::string& area) {
       s.spontaneous.emplace_back(pair[0], pair[1]);
     }
   }
-  if (n.has("spontaneous_clause")) s.spontaneous_clause = parse_clause(n.at("spontaneous_clause"), area);
+  if (n.has("spontaneous_clause"))
+    s.spontaneous_clause = parse_clause(n.at("spontaneous_clause"), area);
   return s;
 }
 
 Resource parse_resource(const Node& n, const std::string& name) {
   Resource r;
   r.name = name;
-  n.object({"kind", "model", "key", "parent", "members", "states", "ownership", "lease", "doc"}, {"kind"});
+  n.object({"kind", "model", "key", "parent", "members", "states", "ownership", "lease", "doc"},
+           {"kind"});
   auto kind = n.at("kind").enum_str({"external", "managed", "child"});
-  r.kind = kind == "external" ? Resource::Kind::External
+  r.kind = kind == "external"  ? Resource::Kind::External
            : kind == "managed" ? Resource::Kind::Managed
                                : Resource::Kind::Child;
   r.doc = n.str_or("doc", "");
@@ -316,7 +343,8 @@ Resource parse_resource(const Node& n, const std::string& name) {
     r.members_from = m.at("from").nonempty_str();
     r.members_via_parent_field = m.at("via_parent_field").nonempty_str();
     for (const char* k : {"ownership", "lease"})
-      if (n.has(k)) n.at(k).fail(std::string("a child resource takes its '") + k + "' from its parent");
+      if (n.has(k))
+        n.at(k).fail(std::string("a child resource takes its '") + k + "' from its parent");
   } else {
     if (n.has("parent")) n.at("parent").fail("only a child resource has a 'parent'");
     if (n.has("members")) n.at("members").fail("only a child resource has 'members'");
@@ -332,12 +360,15 @@ Resource parse_resource(const Node& n, const std::string& name) {
   }
   if (n.has("lease")) {
     Node l = n.at("lease");
-    l.object({"field", "timeout_seconds", "renewed_by", "on_expiry", "not_before", "expires", "initial"},
-             {"field", "timeout_seconds", "renewed_by", "on_expiry", "not_before", "expires", "initial"});
+    l.object(
+        {"field", "timeout_seconds", "renewed_by", "on_expiry", "not_before", "expires", "initial"},
+        {"field", "timeout_seconds", "renewed_by", "on_expiry", "not_before", "expires",
+         "initial"});
     Lease lease;
     lease.field = l.at("field").nonempty_str();
     lease.timeout_seconds = l.at("timeout_seconds").number();
-    if (lease.timeout_seconds <= 0) l.at("timeout_seconds").fail("the lease timeout must be positive");
+    if (lease.timeout_seconds <= 0)
+      l.at("timeout_seconds").fail("the lease timeout must be positive");
     lease.renewed_by = l.at("renewed_by").strings();
     lease.on_expiry = l.at("on_expiry").enum_str({"removed"});
     lease.not_before = parse_clause(l.at("not_before"), "lease");
@@ -349,11 +380,12 @@ Resource parse_resource(const Node& n, const std::string& name) {
 }
 
 Precondition parse_precondition(const Node& n, const std::string& area) {
-  n.object({"check", "param", "resource", "parent_param", "states", "values", "unless_privilege", "min", "max",
-            "error", "clause"},
+  n.object({"check", "param", "resource", "parent_param", "states", "values", "unless_privilege",
+            "min", "max", "error", "clause"},
            {"check", "param", "error", "clause"});
   Precondition p;
-  auto check = n.at("check").enum_str({"present", "exists", "state_in", "child_exists", "not_value", "in_range"});
+  auto check = n.at("check").enum_str(
+      {"present", "exists", "state_in", "child_exists", "not_value", "in_range"});
   using C = Precondition::Check;
   p.check = check == "present"        ? C::Present
             : check == "exists"       ? C::Exists
@@ -367,13 +399,17 @@ Precondition parse_precondition(const Node& n, const std::string& area) {
     if (!n.has(key)) n.fail("check '" + check + "' needs '" + key + "'");
   };
   auto forbid_except = [&](std::initializer_list<const char*> keys) {
-    for (const char* k : {"resource", "parent_param", "states", "values", "unless_privilege", "min", "max"}) {
-      bool allowed = std::any_of(keys.begin(), keys.end(), [&](const char* a) { return std::string(a) == k; });
+    for (const char* k :
+         {"resource", "parent_param", "states", "values", "unless_privilege", "min", "max"}) {
+      bool allowed =
+          std::any_of(keys.begin(), keys.end(), [&](const char* a) { return std::string(a) == k; });
       if (!allowed && n.has(k)) n.at(k).fail("check '" + check + "' takes no '" + k + "'");
     }
   };
   switch (p.check) {
-    case C::Present: forbid_except({}); break;
+    case C::Present:
+      forbid_except({});
+      break;
     case C::Exists:
       forbid_except({"resource"});
       need("resource");
@@ -410,11 +446,12 @@ Precondition parse_precondition(const Node& n, const std::string& area) {
 }
 
 Effect parse_effect(const Node& n, const std::string& area) {
-  n.object({"effect", "resource", "param", "parent_param", "field", "value", "when_param_present", "fields", "to",
-            "to_any_of", "completes", "clause"},
+  n.object({"effect", "resource", "param", "parent_param", "field", "value", "when_param_present",
+            "fields", "to", "to_any_of", "completes", "clause"},
            {"effect", "resource", "clause"});
   Effect e;
-  auto kind = n.at("effect").enum_str({"create", "set", "set_state", "renew_lease", "remove", "advance_child"});
+  auto kind = n.at("effect").enum_str(
+      {"create", "set", "set_state", "renew_lease", "remove", "advance_child"});
   using K = Effect::Kind;
   e.kind = kind == "create"        ? K::Create
            : kind == "set"         ? K::Set
@@ -427,9 +464,10 @@ Effect parse_effect(const Node& n, const std::string& area) {
     if (!n.has(key)) n.fail("effect '" + kind + "' needs '" + key + "'");
   };
   auto forbid_except = [&](std::initializer_list<const char*> keys) {
-    for (const char* k :
-         {"param", "parent_param", "field", "value", "when_param_present", "fields", "to", "to_any_of", "completes"}) {
-      bool allowed = std::any_of(keys.begin(), keys.end(), [&](const char* a) { return std::string(a) == k; });
+    for (const char* k : {"param", "parent_param", "field", "value", "when_param_present", "fields",
+                          "to", "to_any_of", "completes"}) {
+      bool allowed =
+          std::any_of(keys.begin(), keys.end(), [&](const char* a) { return std::string(a) == k; });
       if (!allowed && n.has(k)) n.at(k).fail("effect '" + kind + "' takes no '" + k + "'");
     }
   };
@@ -439,7 +477,8 @@ Effect parse_effect(const Node& n, const std::string& area) {
       need("fields");
       Node fields = n.at("fields");
       fields.map_object();
-      for (const auto& [fname, _] : fields.value().items()) e.fields[fname] = parse_value(fields.at(fname));
+      for (const auto& [fname, _] : fields.value().items())
+        e.fields[fname] = parse_value(fields.at(fname));
       break;
     }
     case K::Set:
@@ -485,7 +524,8 @@ Effect parse_effect(const Node& n, const std::string& area) {
 }
 
 Returns parse_returns(const Node& n, const std::string& area) {
-  n.object({"kind", "resource", "param", "parent_param", "filter", "owner_clause", "clause"}, {"kind"});
+  n.object({"kind", "resource", "param", "parent_param", "filter", "owner_clause", "clause"},
+           {"kind"});
   Returns r;
   auto kind = n.at("kind").enum_str({"void", "new_id", "resource", "id_list", "children", "child"});
   using K = Returns::Kind;
@@ -535,7 +575,8 @@ Operation parse_operation(const Node& n, const std::string& service) {
   params.array();
   for (std::size_t i = 0; i < params.value().size(); ++i) {
     Node pn = params.at(i);
-    pn.object({"name", "type", "required", "generate", "range", "doc"}, {"name", "type", "required"});
+    pn.object({"name", "type", "required", "generate", "range", "doc"},
+              {"name", "type", "required"});
     Param p;
     p.name = pn.at("name").nonempty_str();
     p.type = parse_type(pn.at("type"), pn.at("type").nonempty_str());
@@ -552,7 +593,8 @@ Operation parse_operation(const Node& n, const std::string& service) {
     op.preconditions.push_back(parse_precondition(pre.at(i), op.full_name));
   Node eff = n.at("effects");
   eff.array();
-  for (std::size_t i = 0; i < eff.value().size(); ++i) op.effects.push_back(parse_effect(eff.at(i), op.full_name));
+  for (std::size_t i = 0; i < eff.value().size(); ++i)
+    op.effects.push_back(parse_effect(eff.at(i), op.full_name));
   if (n.has("idempotency")) {
     Node id = n.at("idempotency");
     id.object({"token_param", "scope", "clause", "concurrent_clause", "after_removal"},
@@ -568,24 +610,31 @@ Operation parse_operation(const Node& n, const std::string& service) {
   return op;
 }
 
-ParamLocation parse_location(const Node& n, const std::string& param, const std::string& area) {
-  n.object({"in", "name", "whole", "alternatives", "clause"}, {"in"});
+ParamLocation parse_location(const Node& n, const std::string& param, const std::string& area,
+                             bool alternative = false) {
+  // An alternative only records another accepted transport: no clause (Spec::clauses()
+  // would not list it), no nested alternatives, no whole body.
+  if (alternative)
+    n.object({"in", "name"}, {"in"});
+  else
+    n.object({"in", "name", "whole", "alternatives", "clause"}, {"in"});
   ParamLocation loc;
   auto in = n.at("in").enum_str({"path", "query", "header", "body"});
-  loc.in = in == "path"    ? ParamLocation::In::Path
-           : in == "query" ? ParamLocation::In::Query
+  loc.in = in == "path"     ? ParamLocation::In::Path
+           : in == "query"  ? ParamLocation::In::Query
            : in == "header" ? ParamLocation::In::Header
                             : ParamLocation::In::Body;
   loc.name = n.has("name") ? n.at("name").nonempty_str() : param;
   if (n.has("whole")) {
     loc.whole = n.at("whole").boolean();
-    if (loc.whole && loc.in != ParamLocation::In::Body) n.at("whole").fail("only a body parameter can be the whole body");
+    if (loc.whole && loc.in != ParamLocation::In::Body)
+      n.at("whole").fail("only a body parameter can be the whole body");
   }
   if (n.has("alternatives")) {
     Node alts = n.at("alternatives");
     alts.array();
     for (std::size_t i = 0; i < alts.value().size(); ++i)
-      loc.alternatives.push_back(parse_location(alts.at(i), param, area));
+      loc.alternatives.push_back(parse_location(alts.at(i), param, area, true));
   }
   if (n.has("clause")) loc.clause = parse_clause(n.at("clause"), area);
   return loc;
@@ -593,16 +642,17 @@ ParamLocation parse_location(const Node& n, const std::string& param, const std:
 
 Endpoint parse_endpoint(const Node& n, bool login) {
   if (login)
-    n.object({"method", "path", "success_status", "token"}, {"method", "path", "success_status", "token"});
+    n.object({"method", "path", "success_status", "token"},
+             {"method", "path", "success_status", "token"});
   else
     n.object({"method", "path", "success_status"}, {"method", "path", "success_status"});
   Endpoint e;
   e.method = n.at("method").enum_str({"GET", "POST", "PUT", "PATCH", "DELETE"});
   e.path = n.at("path").nonempty_str();
   if (e.path.front() != '/') n.at("path").fail("a path starts with '/'");
-  e.success_status = static_cast<int>(n.at("success_status").integer());
-  if (e.success_status < 200 || e.success_status > 299)
-    n.at("success_status").fail("a success status is in 200..299");
+  auto status = n.at("success_status").integer();
+  if (status < 200 || status > 299) n.at("success_status").fail("a success status is in 200..299");
+  e.success_status = static_cast<int>(status);
   if (login) e.token = n.at("token").nonempty_str();
   return e;
 }
@@ -627,7 +677,8 @@ Binding parse_binding(const Node& n, const std::string& name) {
   error.object({"style", "type_key", "value_key"}, {"style"});
   b.error_style = error.at("style").enum_str({"bare", "typed"});
   if (b.error_style == "typed") {
-    if (!error.has("type_key") || !error.has("value_key")) error.fail("a 'typed' error needs 'type_key' and 'value_key'");
+    if (!error.has("type_key") || !error.has("value_key"))
+      error.fail("a 'typed' error needs 'type_key' and 'value_key'");
     b.error_type_key = error.at("type_key").nonempty_str();
     b.error_value_key = error.at("value_key").nonempty_str();
   }
@@ -635,19 +686,22 @@ Binding parse_binding(const Node& n, const std::string& name) {
   ops.map_object();
   for (const auto& [opname, _] : ops.value().items()) {
     Node on = ops.at(opname);
-    on.object({"method", "path", "query", "success_status", "params"}, {"method", "path", "success_status", "params"});
+    on.object({"method", "path", "query", "success_status", "params"},
+              {"method", "path", "success_status", "params"});
     OperationBinding ob;
     ob.operation = opname;
     ob.method = on.at("method").enum_str({"GET", "POST", "PUT", "PATCH", "DELETE"});
     ob.path = on.at("path").nonempty_str();
     if (ob.path.front() != '/') on.at("path").fail("a path starts with '/'");
-    ob.success_status = static_cast<int>(on.at("success_status").integer());
-    if (ob.success_status < 200 || ob.success_status > 299)
+    auto status = on.at("success_status").integer();
+    if (status < 200 || status > 299)
       on.at("success_status").fail("a success status is in 200..299");
+    ob.success_status = static_cast<int>(status);
     if (on.has("query")) {
       Node q = on.at("query");
       q.map_object();
-      for (const auto& [k, _v] : q.value().items()) ob.query.emplace_back(k, q.at(k).str());
+      for (const auto& [k, _v] : q.value().items())
+        ob.query.emplace_back(k, q.at(k).str());
     }
     Node params = on.at("params");
     params.map_object();
@@ -662,7 +716,8 @@ Binding parse_binding(const Node& n, const std::string& name) {
 
 class Validator {
  public:
-  Validator(const Spec& spec, const json& doc, const std::string& file) : s_(spec), doc_(doc), file_(file) {}
+  Validator(const Spec& spec, const json& doc, const std::string& file)
+      : s_(spec), doc_(doc), file_(file) {}
 
   void run() {
     check_types();
@@ -682,20 +737,27 @@ class Validator {
     switch (t.kind) {
       case TypeRef::Kind::Id:
       case TypeRef::Kind::Key:
-        if (!s_.find_resource(t.target)) fail(ptr, "type '" + t.text + "' names resource '" + t.target + "', which is not declared under /resources");
+        if (!s_.find_resource(t.target))
+          fail(ptr, "type '" + t.text + "' names resource '" + t.target +
+                        "', which is not declared under /resources");
         break;
-      case TypeRef::Kind::List: check_type_ref(*t.element, ptr); break;
+      case TypeRef::Kind::List:
+        check_type_ref(*t.element, ptr);
+        break;
       case TypeRef::Kind::Named:
-        if (!s_.find_type(t.target)) fail(ptr, "type '" + t.target + "' is not declared under /types");
+        if (!s_.find_type(t.target))
+          fail(ptr, "type '" + t.target + "' is not declared under /types");
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
   void check_types() const {
     for (const auto& [name, t] : s_.types)
       for (const auto& f : t.fields)
-        check_type_ref(f.type, "/types/" + escape_pointer_token(name) + "/fields/" + escape_pointer_token(f.name) + "/type");
+        check_type_ref(f.type, "/types/" + escape_pointer_token(name) + "/fields/" +
+                                   escape_pointer_token(f.name) + "/type");
   }
 
   const TypeDef& enum_type(const std::string& name, const std::string& ptr) const {
@@ -716,44 +778,58 @@ class Validator {
       if (r.kind == Resource::Kind::External) continue;
       const TypeDef* model = s_.find_type(r.model);
       if (!model) fail(base + "/model", "model '" + r.model + "' is not declared under /types");
-      if (model->kind != TypeDef::Kind::Structure) fail(base + "/model", "model '" + r.model + "' is not a structure");
-      if (!model->field(r.key)) fail(base + "/key", "key '" + r.key + "' is not a field of " + r.model);
+      if (model->kind != TypeDef::Kind::Structure)
+        fail(base + "/model", "model '" + r.model + "' is not a structure");
+      if (!model->field(r.key))
+        fail(base + "/key", "key '" + r.key + "' is not a field of " + r.model);
       if (r.states) {
         const auto& sm = *r.states;
         enum_type(sm.type, base + "/states/type");
-        if (!model->field(sm.field)) fail(base + "/states/field", "'" + sm.field + "' is not a field of " + r.model);
+        if (!model->field(sm.field))
+          fail(base + "/states/field", "'" + sm.field + "' is not a field of " + r.model);
         check_state(sm, sm.initial, base + "/states/initial");
         for (std::size_t i = 0; i < sm.spontaneous.size(); ++i) {
-          check_state(sm, sm.spontaneous[i].first, base + "/states/spontaneous/" + std::to_string(i) + "/0");
-          check_state(sm, sm.spontaneous[i].second, base + "/states/spontaneous/" + std::to_string(i) + "/1");
+          check_state(sm, sm.spontaneous[i].first,
+                      base + "/states/spontaneous/" + std::to_string(i) + "/0");
+          check_state(sm, sm.spontaneous[i].second,
+                      base + "/states/spontaneous/" + std::to_string(i) + "/1");
         }
       }
       if (r.kind == Resource::Kind::Child) {
         const Resource* parent = s_.find_resource(r.parent);
-        if (!parent) fail(base + "/parent", "parent '" + r.parent + "' is not declared under /resources");
-        if (parent->kind == Resource::Kind::Child) fail(base + "/parent", "a child's parent cannot itself be a child");
+        if (!parent)
+          fail(base + "/parent", "parent '" + r.parent + "' is not declared under /resources");
+        if (parent->kind == Resource::Kind::Child)
+          fail(base + "/parent", "a child's parent cannot itself be a child");
         const Resource* from = s_.find_resource(r.members_from);
-        if (!from) fail(base + "/members/from", "'" + r.members_from + "' is not declared under /resources");
+        if (!from)
+          fail(base + "/members/from", "'" + r.members_from + "' is not declared under /resources");
         const TypeDef* pmodel = s_.find_type(parent->model);
         if (pmodel && !pmodel->field(r.members_via_parent_field))
-          fail(base + "/members/via_parent_field", "'" + r.members_via_parent_field + "' is not a field of " + parent->model);
+          fail(base + "/members/via_parent_field",
+               "'" + r.members_via_parent_field + "' is not a field of " + parent->model);
       }
       if (r.ownership && !s_.errors.count(r.ownership->others_see))
-        fail(base + "/ownership/others_see", "error '" + r.ownership->others_see + "' is not in the /errors catalogue");
+        fail(base + "/ownership/others_see",
+             "error '" + r.ownership->others_see + "' is not in the /errors catalogue");
       if (r.lease) {
         const Field* f = model->field(r.lease->field);
-        if (!f) fail(base + "/lease/field", "'" + r.lease->field + "' is not a field of " + r.model);
-        if (f->type.kind != TypeRef::Kind::DateTime) fail(base + "/lease/field", "a lease field must be a date-time");
+        if (!f)
+          fail(base + "/lease/field", "'" + r.lease->field + "' is not a field of " + r.model);
+        if (f->type.kind != TypeRef::Kind::DateTime)
+          fail(base + "/lease/field", "a lease field must be a date-time");
         for (std::size_t i = 0; i < r.lease->renewed_by.size(); ++i)
           if (!s_.find_operation(r.lease->renewed_by[i]))
-            fail(base + "/lease/renewed_by/" + std::to_string(i), "operation '" + r.lease->renewed_by[i] + "' is not declared");
+            fail(base + "/lease/renewed_by/" + std::to_string(i),
+                 "operation '" + r.lease->renewed_by[i] + "' is not declared");
       }
     }
   }
 
   void check_checks() const {
     if (!s_.errors.count(s_.checks.auth_error))
-      fail("/checks/auth_required/error", "error '" + s_.checks.auth_error + "' is not in the /errors catalogue");
+      fail("/checks/auth_required/error",
+           "error '" + s_.checks.auth_error + "' is not in the /errors catalogue");
     for (std::size_t i = 0; i < s_.checks.malformed_errors.size(); ++i)
       if (!s_.errors.count(s_.checks.malformed_errors[i]))
         fail("/checks/malformed_request/errors/" + std::to_string(i),
@@ -762,7 +838,8 @@ class Validator {
 
   // Resolves a dotted parameter path ("create_spec.library_item_id") against the
   // operation's parameters and structure types; returns the leaf type.
-  TypeRef resolve_param(const Operation& op, const std::string& path, const std::string& ptr) const {
+  TypeRef resolve_param(const Operation& op, const std::string& path,
+                        const std::string& ptr) const {
     auto dot = path.find('.');
     std::string head = path.substr(0, dot);
     const Param* p = op.param(head);
@@ -770,9 +847,11 @@ class Validator {
     TypeRef t = p->type;
     while (dot != std::string::npos) {
       auto next = path.find('.', dot + 1);
-      std::string seg = path.substr(dot + 1, next == std::string::npos ? std::string::npos : next - dot - 1);
+      std::string seg =
+          path.substr(dot + 1, next == std::string::npos ? std::string::npos : next - dot - 1);
       const TypeDef* td = t.kind == TypeRef::Kind::Named ? s_.find_type(t.target) : nullptr;
-      if (!td || td->kind != TypeDef::Kind::Structure) fail(ptr, "'" + path + "': '" + t.text + "' has no fields");
+      if (!td || td->kind != TypeDef::Kind::Structure)
+        fail(ptr, "'" + path + "': '" + t.text + "' has no fields");
       const Field* f = td->field(seg);
       if (!f) fail(ptr, "'" + path + "': '" + seg + "' is not a field of " + td->name);
       t = f->type;
@@ -796,7 +875,8 @@ class Validator {
       for (std::size_t oi = 0; oi < svc.operations.size(); ++oi) {
         const Operation& op = svc.operations[oi];
         std::string base = sbase + "/operations/" + std::to_string(oi);
-        if (!names.insert(op.name).second) fail(base + "/name", "duplicate operation '" + op.full_name + "'");
+        if (!names.insert(op.name).second)
+          fail(base + "/name", "duplicate operation '" + op.full_name + "'");
         for (std::size_t i = 0; i < op.params.size(); ++i)
           check_type_ref(op.params[i].type, base + "/params/" + std::to_string(i) + "/type");
         check_returns(op, base + "/returns");
@@ -806,10 +886,15 @@ class Validator {
           check_effect(op, op.effects[i], base + "/effects/" + std::to_string(i));
         if (op.idempotency) {
           const Param* p = op.param(op.idempotency->token_param);
-          if (!p) fail(base + "/idempotency/token_param", "'" + op.idempotency->token_param + "' is not a parameter of " + op.full_name);
-          if (p->required) fail(base + "/idempotency/token_param", "an idempotency token parameter must be optional");
+          if (!p)
+            fail(base + "/idempotency/token_param",
+                 "'" + op.idempotency->token_param + "' is not a parameter of " + op.full_name);
+          if (p->required)
+            fail(base + "/idempotency/token_param",
+                 "an idempotency token parameter must be optional");
           if (op.returns.kind != Returns::Kind::NewId)
-            fail(base + "/idempotency", "idempotency applies to an operation that returns a new id");
+            fail(base + "/idempotency",
+                 "idempotency applies to an operation that returns a new id");
         }
       }
     }
@@ -821,17 +906,21 @@ class Validator {
     const Resource& res = resource(r.resource, ptr + "/resource");
     if (!r.param.empty()) resolve_param(op, r.param, ptr + "/param");
     if (!r.parent_param.empty()) resolve_param(op, r.parent_param, ptr + "/parent_param");
-    if ((r.kind == Returns::Kind::Children || r.kind == Returns::Kind::Child) && res.kind != Resource::Kind::Child)
+    if ((r.kind == Returns::Kind::Children || r.kind == Returns::Kind::Child) &&
+        res.kind != Resource::Kind::Child)
       fail(ptr + "/resource", "'" + r.resource + "' is not a child resource");
     if (r.kind == Returns::Kind::IdList && !r.filter_field.empty()) {
       const TypeDef* model = s_.find_type(res.model);
-      if (model && !model->field(r.filter_field)) fail(ptr + "/filter/field", "'" + r.filter_field + "' is not a field of " + res.model);
+      if (model && !model->field(r.filter_field))
+        fail(ptr + "/filter/field", "'" + r.filter_field + "' is not a field of " + res.model);
       resolve_param(op, r.filter_param, ptr + "/filter/param");
     }
   }
 
-  void check_precondition(const Operation& op, const Precondition& p, const std::string& ptr) const {
-    if (!s_.errors.count(p.error)) fail(ptr + "/error", "error '" + p.error + "' is not in the /errors catalogue");
+  void check_precondition(const Operation& op, const Precondition& p,
+                          const std::string& ptr) const {
+    if (!s_.errors.count(p.error))
+      fail(ptr + "/error", "error '" + p.error + "' is not in the /errors catalogue");
     resolve_param(op, p.param, ptr + "/param");
     if (!p.resource.empty()) {
       const Resource& r = resource(p.resource, ptr + "/resource");
@@ -856,20 +945,26 @@ class Validator {
     };
     switch (e.kind) {
       case Effect::Kind::Create:
-        if (r.kind != Resource::Kind::Managed) fail(ptr + "/resource", "only a managed resource can be created");
+        if (r.kind != Resource::Kind::Managed)
+          fail(ptr + "/resource", "only a managed resource can be created");
         for (const auto& [fname, v] : e.fields) {
-          if (!model->field(fname)) fail(ptr + "/fields/" + escape_pointer_token(fname), "'" + fname + "' is not a field of " + r.model);
+          if (!model->field(fname))
+            fail(ptr + "/fields/" + escape_pointer_token(fname),
+                 "'" + fname + "' is not a field of " + r.model);
           check_value(v, ptr + "/fields/" + escape_pointer_token(fname));
           if (r.states && fname == r.states->field && v.kind == ValueExpr::Kind::Const) {
-            if (!v.value.is_string()) fail(ptr + "/fields/" + fname + "/const", "a state is a string");
-            check_state(*r.states, v.value.get<std::string>(), ptr + "/fields/" + fname + "/const");
+            std::string cptr = ptr + "/fields/" + escape_pointer_token(fname) + "/const";
+            if (!v.value.is_string()) fail(cptr, "a state is a string");
+            check_state(*r.states, v.value.get<std::string>(), cptr);
           }
         }
         break;
       case Effect::Kind::Set:
-        if (!model || !model->field(e.field)) fail(ptr + "/field", "'" + e.field + "' is not a field of " + r.model);
+        if (!model || !model->field(e.field))
+          fail(ptr + "/field", "'" + e.field + "' is not a field of " + r.model);
         check_value(*e.value, ptr + "/value");
-        if (!e.when_param_present.empty()) resolve_param(op, e.when_param_present, ptr + "/when_param_present");
+        if (!e.when_param_present.empty())
+          resolve_param(op, e.when_param_present, ptr + "/when_param_present");
         break;
       case Effect::Kind::SetState:
         if (!r.states) fail(ptr + "/resource", "'" + e.resource + "' declares no states");
@@ -878,9 +973,11 @@ class Validator {
       case Effect::Kind::RenewLease:
         if (!r.lease) fail(ptr + "/resource", "'" + e.resource + "' declares no lease");
         break;
-      case Effect::Kind::Remove: break;
+      case Effect::Kind::Remove:
+        break;
       case Effect::Kind::AdvanceChild:
-        if (r.kind != Resource::Kind::Child) fail(ptr + "/resource", "'" + e.resource + "' is not a child resource");
+        if (r.kind != Resource::Kind::Child)
+          fail(ptr + "/resource", "'" + e.resource + "' is not a child resource");
         if (!r.states) fail(ptr + "/resource", "'" + e.resource + "' declares no states");
         for (std::size_t i = 0; i < e.to_any_of.size(); ++i)
           check_state(*r.states, e.to_any_of[i], ptr + "/to_any_of/" + std::to_string(i));
@@ -899,7 +996,8 @@ class Validator {
         if (!op) fail(obase, "operation '" + opname + "' is not declared under /services");
         // path placeholders <-> path parameters
         std::set<std::string> placeholders;
-        for (std::size_t pos = ob.path.find('{'); pos != std::string::npos; pos = ob.path.find('{', pos + 1)) {
+        for (std::size_t pos = ob.path.find('{'); pos != std::string::npos;
+             pos = ob.path.find('{', pos + 1)) {
           auto end = ob.path.find('}', pos);
           if (end == std::string::npos) fail(obase + "/path", "unclosed '{' in path template");
           placeholders.insert(ob.path.substr(pos + 1, end - pos - 1));
@@ -909,27 +1007,32 @@ class Validator {
           std::string pptr = obase + "/params/" + escape_pointer_token(pname);
           if (!op->param(pname)) fail(pptr, "'" + pname + "' is not a parameter of " + opname);
           if (loc.in == ParamLocation::In::Path && !placeholders.count(loc.name))
-            fail(pptr, "path parameter '" + pname + "' has no {" + loc.name + "} in the path template");
+            fail(pptr,
+                 "path parameter '" + pname + "' has no {" + loc.name + "} in the path template");
           if (loc.whole) ++whole_bodies;
         }
         if (whole_bodies > 1) fail(obase + "/params", "only one parameter can be the whole body");
         bool has_body_key = std::any_of(ob.params.begin(), ob.params.end(), [](const auto& kv) {
           return kv.second.in == ParamLocation::In::Body && !kv.second.whole;
         });
-        if (whole_bodies && has_body_key) fail(obase + "/params", "a whole-body parameter cannot share the body with keyed ones");
+        if (whole_bodies && has_body_key)
+          fail(obase + "/params", "a whole-body parameter cannot share the body with keyed ones");
         for (const auto& ph : placeholders) {
           bool bound = std::any_of(ob.params.begin(), ob.params.end(), [&](const auto& kv) {
             return kv.second.in == ParamLocation::In::Path && kv.second.name == ph;
           });
-          if (!bound) fail(obase + "/path", "placeholder {" + ph + "} is not bound to a path parameter");
+          if (!bound)
+            fail(obase + "/path", "placeholder {" + ph + "} is not bound to a path parameter");
         }
         for (const auto& p : op->params)
           if (p.required && !ob.params.count(p.name))
-            fail(obase + "/params", "required parameter '" + p.name + "' of " + opname + " has no location in binding '" + bname + "'");
+            fail(obase + "/params", "required parameter '" + p.name + "' of " + opname +
+                                        " has no location in binding '" + bname + "'");
       }
       for (const Operation* op : s_.operations())
         if (!b.operations.count(op->full_name))
-          fail(base + "/operations", "operation '" + op->full_name + "' has no entry in binding '" + bname + "'");
+          fail(base + "/operations",
+               "operation '" + op->full_name + "' has no entry in binding '" + bname + "'");
     }
   }
 
@@ -937,7 +1040,9 @@ class Validator {
     std::map<std::string, std::string> seen;
     for (const Clause* c : s_.clauses()) {
       auto [it, fresh] = seen.emplace(c->id, c->pointer);
-      if (!fresh) fail(c->pointer + "/id", "duplicate clause id '" + c->id + "' (first at " + it->second + ")");
+      if (!fresh)
+        fail(c->pointer + "/id",
+             "duplicate clause id '" + c->id + "' (first at " + it->second + ")");
     }
   }
 
@@ -952,7 +1057,8 @@ std::string sha256_hex(const std::string& bytes) {
   EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
   std::ostringstream out;
   static const char* hex = "0123456789abcdef";
-  for (unsigned int i = 0; i < len; ++i) out << hex[digest[i] >> 4] << hex[digest[i] & 15];
+  for (unsigned int i = 0; i < len; ++i)
+    out << hex[digest[i] >> 4] << hex[digest[i] & 15];
   return out.str();
 }
 
@@ -960,13 +1066,18 @@ std::string sha256_hex(const std::string& bytes) {
 
 Spec parse_spec(const json& document, const std::string& file) {
   Node root(document, "", file);
-  root.object({"$schema", "format_version", "service", "errors", "types", "resources", "checks", "services", "bindings"},
-              {"format_version", "service", "errors", "types", "resources", "checks", "services", "bindings"});
+  root.object({"$schema", "format_version", "service", "errors", "types", "resources", "checks",
+               "services", "bindings"},
+              {"format_version", "service", "errors", "types", "resources", "checks", "services",
+               "bindings"});
   Spec s;
   s.file = file;
-  s.format_version = static_cast<int>(root.at("format_version").integer());
-  if (s.format_version != 1)
-    root.at("format_version").fail("format_version " + std::to_string(s.format_version) + " is not supported (this harness reads 1)");
+  auto version = root.at("format_version").integer();
+  if (version != 1)
+    root.at("format_version")
+        .fail("format_version " + std::to_string(version) +
+              " is not supported (this harness reads 1)");
+  s.format_version = static_cast<int>(version);
   Node svc = root.at("service");
   svc.object({"name", "title", "reference"}, {"name", "title"});
   s.service_name = svc.at("name").nonempty_str();
@@ -981,31 +1092,36 @@ Spec parse_spec(const json& document, const std::string& file) {
     ErrorDef def;
     def.name = name;
     def.rest_type = e.at("rest_type").nonempty_str();
-    def.http_status = static_cast<int>(e.at("http_status").integer());
-    if (def.http_status < 400 || def.http_status > 599) e.at("http_status").fail("an error status is in 400..599");
+    auto status = e.at("http_status").integer();
+    if (status < 400 || status > 599) e.at("http_status").fail("an error status is in 400..599");
+    def.http_status = static_cast<int>(status);
     s.errors[name] = def;
   }
   Node types = root.at("types");
   types.map_object();
-  for (const auto& [name, _] : types.value().items()) s.types[name] = parse_typedef(types.at(name), name);
+  for (const auto& [name, _] : types.value().items())
+    s.types[name] = parse_typedef(types.at(name), name);
   Node resources = root.at("resources");
   resources.map_object();
-  for (const auto& [name, _] : resources.value().items()) s.resources[name] = parse_resource(resources.at(name), name);
+  for (const auto& [name, _] : resources.value().items())
+    s.resources[name] = parse_resource(resources.at(name), name);
 
   Node checks = root.at("checks");
-  checks.object({"auth_required", "success_status", "error_envelope", "error_status", "response_shape",
-                 "datetime_format", "malformed_request"},
-                {"auth_required", "success_status", "error_envelope", "error_status", "response_shape",
-                 "datetime_format", "malformed_request"});
+  checks.object({"auth_required", "success_status", "error_envelope", "error_status",
+                 "response_shape", "datetime_format", "malformed_request"},
+                {"auth_required", "success_status", "error_envelope", "error_status",
+                 "response_shape", "datetime_format", "malformed_request"});
   auto check_clause = [&](const char* key, std::initializer_list<const char*> extra) {
     Node c = checks.at(key);
     c.map_object();
     json stripped = c.value();
-    for (const char* k : extra) stripped.erase(k);
+    for (const char* k : extra)
+      stripped.erase(k);
     return parse_clause(Node(stripped, c.pointer(), file), "binding");
   };
   s.checks.auth_required = check_clause("auth_required", {"error"});
-  if (!checks.at("auth_required").has("error")) checks.at("auth_required").fail("missing required key 'error'");
+  if (!checks.at("auth_required").has("error"))
+    checks.at("auth_required").fail("missing required key 'error'");
   s.checks.auth_error = checks.at("auth_required").at("error").nonempty_str();
   s.checks.success_status = check_clause("success_status", {});
   s.checks.error_envelope = check_clause("error_envelope", {});
@@ -1013,7 +1129,8 @@ Spec parse_spec(const json& document, const std::string& file) {
   s.checks.response_shape = check_clause("response_shape", {});
   s.checks.datetime_format = check_clause("datetime_format", {});
   s.checks.malformed_request = check_clause("malformed_request", {"errors"});
-  if (!checks.at("malformed_request").has("errors")) checks.at("malformed_request").fail("missing required key 'errors'");
+  if (!checks.at("malformed_request").has("errors"))
+    checks.at("malformed_request").fail("missing required key 'errors'");
   s.checks.malformed_errors = checks.at("malformed_request").at("errors").strings();
   s.checks.auth_required.area = "auth";
   s.checks.response_shape.area = s.checks.datetime_format.area = "model";
@@ -1024,21 +1141,25 @@ Spec parse_spec(const json& document, const std::string& file) {
   if (services.value().empty()) services.fail("at least one service is needed");
   for (std::size_t i = 0; i < services.value().size(); ++i) {
     Node sn = services.at(i);
-    sn.object({"name", "vapi_id", "resource", "doc", "operations"}, {"name", "resource", "operations"});
+    sn.object({"name", "vapi_id", "resource", "doc", "operations"},
+              {"name", "resource", "operations"});
     Service service;
     service.name = sn.at("name").nonempty_str();
     service.vapi_id = sn.str_or("vapi_id", "");
     service.resource = sn.at("resource").nonempty_str();
     for (const auto& other : s.services)
-      if (other.name == service.name) sn.at("name").fail("duplicate service '" + service.name + "'");
+      if (other.name == service.name)
+        sn.at("name").fail("duplicate service '" + service.name + "'");
     Node ops = sn.at("operations");
     ops.array();
-    for (std::size_t j = 0; j < ops.value().size(); ++j) service.operations.push_back(parse_operation(ops.at(j), service.name));
+    for (std::size_t j = 0; j < ops.value().size(); ++j)
+      service.operations.push_back(parse_operation(ops.at(j), service.name));
     s.services.push_back(std::move(service));
   }
   Node bindings = root.at("bindings");
   bindings.map_object();
-  for (const auto& [name, _] : bindings.value().items()) s.bindings[name] = parse_binding(bindings.at(name), name);
+  for (const auto& [name, _] : bindings.value().items())
+    s.bindings[name] = parse_binding(bindings.at(name), name);
 
   Validator(s, document, file).run();
   return s;

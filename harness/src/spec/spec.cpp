@@ -10,43 +10,62 @@ namespace conformance::spec {
 
 std::string to_string(Provenance p) {
   switch (p) {
-    case Provenance::documented: return "documented";
-    case Provenance::inferred: return "inferred";
-    case Provenance::open: return "open";
+    case Provenance::documented:
+      return "documented";
+    case Provenance::inferred:
+      return "inferred";
+    case Provenance::open:
+      return "open";
   }
   return "?";
 }
 
 std::string to_string(Precondition::Check c) {
   switch (c) {
-    case Precondition::Check::Present: return "present";
-    case Precondition::Check::Exists: return "exists";
-    case Precondition::Check::StateIn: return "state_in";
-    case Precondition::Check::ChildExists: return "child_exists";
-    case Precondition::Check::NotValue: return "not_value";
-    case Precondition::Check::InRange: return "in_range";
+    case Precondition::Check::Present:
+      return "present";
+    case Precondition::Check::Exists:
+      return "exists";
+    case Precondition::Check::StateIn:
+      return "state_in";
+    case Precondition::Check::ChildExists:
+      return "child_exists";
+    case Precondition::Check::NotValue:
+      return "not_value";
+    case Precondition::Check::InRange:
+      return "in_range";
   }
   return "?";
 }
 
 std::string to_string(Effect::Kind k) {
   switch (k) {
-    case Effect::Kind::Create: return "create";
-    case Effect::Kind::Set: return "set";
-    case Effect::Kind::SetState: return "set_state";
-    case Effect::Kind::RenewLease: return "renew_lease";
-    case Effect::Kind::Remove: return "remove";
-    case Effect::Kind::AdvanceChild: return "advance_child";
+    case Effect::Kind::Create:
+      return "create";
+    case Effect::Kind::Set:
+      return "set";
+    case Effect::Kind::SetState:
+      return "set_state";
+    case Effect::Kind::RenewLease:
+      return "renew_lease";
+    case Effect::Kind::Remove:
+      return "remove";
+    case Effect::Kind::AdvanceChild:
+      return "advance_child";
   }
   return "?";
 }
 
 std::string to_string(ParamLocation::In in) {
   switch (in) {
-    case ParamLocation::In::Path: return "path";
-    case ParamLocation::In::Query: return "query";
-    case ParamLocation::In::Header: return "header";
-    case ParamLocation::In::Body: return "body";
+    case ParamLocation::In::Path:
+      return "path";
+    case ParamLocation::In::Query:
+      return "query";
+    case ParamLocation::In::Header:
+      return "header";
+    case ParamLocation::In::Body:
+      return "body";
   }
   return "?";
 }
@@ -70,7 +89,8 @@ const Param* Operation::param(const std::string& n) const {
 std::vector<const Operation*> Spec::operations() const {
   std::vector<const Operation*> out;
   for (const auto& s : services)
-    for (const auto& op : s.operations) out.push_back(&op);
+    for (const auto& op : s.operations)
+      out.push_back(&op);
   return out;
 }
 
@@ -93,9 +113,9 @@ const Resource* Spec::find_resource(const std::string& name) const {
 
 std::vector<const Clause*> Spec::clauses() const {
   std::vector<const Clause*> out;
-  for (const Clause* c : {&checks.auth_required, &checks.success_status, &checks.error_envelope,
-                          &checks.error_status, &checks.response_shape, &checks.datetime_format,
-                          &checks.malformed_request})
+  for (const Clause* c :
+       {&checks.auth_required, &checks.success_status, &checks.error_envelope, &checks.error_status,
+        &checks.response_shape, &checks.datetime_format, &checks.malformed_request})
     out.push_back(c);
   for (const auto& [_, r] : resources) {
     if (r.ownership) out.push_back(&r.ownership->clause);
@@ -111,8 +131,10 @@ std::vector<const Clause*> Spec::clauses() const {
       if (op.returns.clause) out.push_back(&*op.returns.clause);
       if (op.returns.owner_clause) out.push_back(&*op.returns.owner_clause);
       if (op.returns.filter_clause) out.push_back(&*op.returns.filter_clause);
-      for (const auto& p : op.preconditions) out.push_back(&p.clause);
-      for (const auto& e : op.effects) out.push_back(&e.clause);
+      for (const auto& p : op.preconditions)
+        out.push_back(&p.clause);
+      for (const auto& e : op.effects)
+        out.push_back(&e.clause);
       if (op.idempotency) {
         out.push_back(&op.idempotency->clause);
         out.push_back(&op.idempotency->concurrent_clause);
@@ -140,7 +162,8 @@ std::vector<std::string> allowed_states(const Spec& spec, const Operation& op, c
   const TypeDef* t = spec.find_type(r.states->type);
   std::vector<std::string> states = t ? t->values : std::vector<std::string>{};
   for (const auto& p : op.preconditions)
-    if (p.check == Precondition::Check::StateIn && p.resource == r.name && p.clause.provenance != Provenance::open) {
+    if (p.check == Precondition::Check::StateIn && p.resource == r.name &&
+        p.clause.provenance != Provenance::open) {
       std::vector<std::string> kept;
       for (const auto& s : states)
         if (std::find(p.states.begin(), p.states.end(), s) != p.states.end()) kept.push_back(s);
@@ -152,7 +175,8 @@ std::vector<std::string> allowed_states(const Spec& spec, const Operation& op, c
 // Does `op` act on an instance of `r` (by a parameter of type id<r> / key<r>)?
 bool acts_on(const Operation& op, const Resource& r) {
   return std::any_of(op.params.begin(), op.params.end(), [&](const Param& p) {
-    return (p.type.kind == TypeRef::Kind::Id || p.type.kind == TypeRef::Kind::Key) && p.type.target == r.name;
+    return (p.type.kind == TypeRef::Kind::Id || p.type.kind == TypeRef::Kind::Key) &&
+           p.type.target == r.name;
   });
 }
 
@@ -170,20 +194,23 @@ std::string quote(const std::string& s) {
 std::string describe(const Spec& spec) {
   std::ostringstream out;
   out << spec.title << " (" << spec.service_name << ")\n";
-  out << "spec: " << spec.file << (spec.sha256.empty() ? "" : "  sha256 " + spec.sha256.substr(0, 16)) << "\n\n";
+  out << "spec: " << spec.file
+      << (spec.sha256.empty() ? "" : "  sha256 " + spec.sha256.substr(0, 16)) << "\n\n";
   auto ops = spec.operations();
   out << "Operations (" << ops.size() << "):\n";
   for (const Operation* op : ops) {
     out << "  " << op->full_name << "(";
     for (std::size_t i = 0; i < op->params.size(); ++i)
-      out << (i ? ", " : "") << op->params[i].name << ": " << op->params[i].type.text << (op->params[i].required ? "" : "?");
+      out << (i ? ", " : "") << op->params[i].name << ": " << op->params[i].type.text
+          << (op->params[i].required ? "" : "?");
     out << ")\n";
     for (std::size_t i = 0; i < op->preconditions.size(); ++i) {
       const auto& p = op->preconditions[i];
       std::string states;
-      for (const auto& s : p.states) states += (states.empty() ? " in " : "|") + s;
-      out << "    " << i + 1 << ". " << to_string(p.check) << " " << p.param << states << " else " << p.error << "  ["
-          << p.clause.id << ", " << to_string(p.clause.provenance) << "]\n";
+      for (const auto& s : p.states)
+        states += (states.empty() ? " in " : "|") + s;
+      out << "    " << i + 1 << ". " << to_string(p.check) << " " << p.param << states << " else "
+          << p.error << "  [" << p.clause.id << ", " << to_string(p.clause.provenance) << "]\n";
     }
     for (const auto& e : op->effects)
       out << "    -> " << to_string(e.kind) << (e.to.empty() ? "" : " " + e.to)
@@ -206,16 +233,19 @@ std::string describe(const Spec& spec) {
       for (const Operation* op : ops) {
         if (!acts_on(*op, r)) continue;
         auto allowed = allowed_states(spec, *op, r);
-        if (std::find(allowed.begin(), allowed.end(), state) != allowed.end()) out << " " << op->full_name;
+        if (std::find(allowed.begin(), allowed.end(), state) != allowed.end())
+          out << " " << op->full_name;
       }
       out << "\n";
     }
   }
   auto clauses = spec.clauses();
   std::map<Provenance, int> counts;
-  for (const Clause* c : clauses) ++counts[c->provenance];
-  out << "\nClauses (" << clauses.size() << ": " << counts[Provenance::documented] << " documented, "
-      << counts[Provenance::inferred] << " inferred, " << counts[Provenance::open] << " open):\n";
+  for (const Clause* c : clauses)
+    ++counts[c->provenance];
+  out << "\nClauses (" << clauses.size() << ": " << counts[Provenance::documented]
+      << " documented, " << counts[Provenance::inferred] << " inferred, "
+      << counts[Provenance::open] << " open):\n";
   for (const Clause* c : clauses) {
     out << "  " << c->id << "  [" << to_string(c->provenance) << "]  " << c->summary << "\n";
     if (!c->reason.empty()) out << "      why: " << c->reason << "\n";
@@ -231,14 +261,16 @@ std::string to_dot(const Spec& spec) {
     const TypeDef* t = spec.find_type(r.states->type);
     std::string prefix = name + ".";
     out << "  subgraph " << quote("cluster_" + name) << " {\n    label=" << quote(name) << ";\n";
-    for (const auto& s : t->values) out << "    " << quote(prefix + s) << " [label=" << quote(s) << "];\n";
+    for (const auto& s : t->values)
+      out << "    " << quote(prefix + s) << " [label=" << quote(s) << "];\n";
     out << "    " << quote(prefix + "(start)") << " [shape=point];\n";
     out << "    " << quote(prefix + "(gone)") << " [shape=doublecircle, label=\"gone\"];\n";
     out << "  }\n";
     std::set<std::string> edges;
-    auto edge = [&](const std::string& from, const std::string& to, const std::string& label, bool dashed) {
-      std::string e = "  " + quote(prefix + from) + " -> " + quote(prefix + to) + " [label=" + quote(label) +
-                      (dashed ? ", style=dashed" : "") + "];\n";
+    auto edge = [&](const std::string& from, const std::string& to, const std::string& label,
+                    bool dashed) {
+      std::string e = "  " + quote(prefix + from) + " -> " + quote(prefix + to) +
+                      " [label=" + quote(label) + (dashed ? ", style=dashed" : "") + "];\n";
       if (edges.insert(e).second) out << e;
     };
     if (r.kind == Resource::Kind::Child) edge("(start)", r.states->initial, "", false);
@@ -246,23 +278,31 @@ std::string to_dot(const Spec& spec) {
       for (const auto& e : op->effects) {
         if (e.resource != name) continue;
         switch (e.kind) {
-          case Effect::Kind::Create: edge("(start)", r.states->initial, op->full_name, false); break;
+          case Effect::Kind::Create:
+            edge("(start)", r.states->initial, op->full_name, false);
+            break;
           case Effect::Kind::SetState:
-            for (const auto& from : allowed_states(spec, *op, r)) edge(from, e.to, op->full_name, false);
+            for (const auto& from : allowed_states(spec, *op, r))
+              edge(from, e.to, op->full_name, false);
             break;
           case Effect::Kind::Remove:
-            for (const auto& from : allowed_states(spec, *op, r)) edge(from, "(gone)", op->full_name, false);
+            for (const auto& from : allowed_states(spec, *op, r))
+              edge(from, "(gone)", op->full_name, false);
             break;
           case Effect::Kind::AdvanceChild:
-            for (const auto& to : e.to_any_of) edge(r.states->initial, to, op->full_name, false);
+            for (const auto& to : e.to_any_of)
+              edge(r.states->initial, to, op->full_name, false);
             break;
-          default: break;
+          default:
+            break;
         }
       }
     }
-    for (const auto& [from, to] : r.states->spontaneous) edge(from, to, "", true);
+    for (const auto& [from, to] : r.states->spontaneous)
+      edge(from, to, "", true);
     if (r.lease)
-      for (const auto& s : t->values) edge(s, "(gone)", "expiry", true);
+      for (const auto& s : t->values)
+        edge(s, "(gone)", "expiry", true);
   }
   out << "}\n";
   return out.str();

@@ -19,7 +19,7 @@ std::string to_string(Provenance p);
 
 // A contract clause: the unit a check enforces and a report lists.
 struct Clause {
-  std::string id;       // stable, e.g. "cancel.requires_active"
+  std::string id;  // stable, e.g. "cancel.requires_active"
   Provenance provenance = Provenance::documented;
   std::string reason;   // required for inferred and open
   std::string summary;  // one line, human readable
@@ -32,9 +32,9 @@ struct Clause {
 struct TypeRef {
   enum class Kind { String, Long, Boolean, DateTime, Uri, Any, Id, Key, List, Named };
   Kind kind = Kind::Any;
-  std::string target;               // resource (Id, Key) or type name (Named)
+  std::string target;                // resource (Id, Key) or type name (Named)
   std::shared_ptr<TypeRef> element;  // List
-  std::string text;                 // as written
+  std::string text;                  // as written
 };
 
 struct Field {
@@ -56,8 +56,8 @@ struct TypeDef {
 };
 
 struct StateMachine {
-  std::string field;    // model field holding the state
-  std::string type;     // enum type of the states
+  std::string field;  // model field holding the state
+  std::string type;   // enum type of the states
   std::string initial;
   std::vector<std::pair<std::string, std::string>> spontaneous;  // server-driven moves
   std::optional<Clause> spontaneous_clause;
@@ -81,9 +81,9 @@ struct Resource {
   enum class Kind { External, Managed, Child };
   std::string name;
   Kind kind = Kind::Managed;
-  std::string model;   // type name
-  std::string key;     // key field
-  std::string parent;  // Child: parent resource
+  std::string model;                                   // type name
+  std::string key;                                     // key field
+  std::string parent;                                  // Child: parent resource
   std::string members_from, members_via_parent_field;  // Child: whose members these are
   std::optional<StateMachine> states;
   std::optional<Ownership> ownership;
@@ -102,14 +102,14 @@ struct Param {
 struct Precondition {
   enum class Check { Present, Exists, StateIn, ChildExists, NotValue, InRange };
   Check check = Check::Exists;
-  std::string param;         // dotted path: "create_spec.library_item_id"
+  std::string param;  // dotted path: "create_spec.library_item_id"
   std::string resource;
-  std::string parent_param;  // ChildExists
-  std::vector<std::string> states;  // StateIn
-  std::vector<std::string> values;  // NotValue
-  std::string unless_privilege;     // NotValue
+  std::string parent_param;              // ChildExists
+  std::vector<std::string> states;       // StateIn
+  std::vector<std::string> values;       // NotValue
+  std::string unless_privilege;          // NotValue
   std::optional<std::int64_t> min, max;  // InRange
-  std::string error;  // error catalogue name
+  std::string error;                     // error catalogue name
   Clause clause;
 };
 std::string to_string(Precondition::Check c);
@@ -117,8 +117,8 @@ std::string to_string(Precondition::Check c);
 struct ValueExpr {
   enum class Kind { Param, Const, Stable };
   Kind kind = Kind::Const;
-  std::string param;  // Param: dotted path
-  std::string at;     // Param: the value lands at this sub-field of the field
+  std::string param;     // Param: dotted path
+  std::string at;        // Param: the value lands at this sub-field of the field
   nlohmann::json value;  // Const
 };
 
@@ -126,14 +126,14 @@ struct Effect {
   enum class Kind { Create, Set, SetState, RenewLease, Remove, AdvanceChild };
   Kind kind = Kind::Set;
   std::string resource;
-  std::string param;         // which instance (by parameter)
-  std::string parent_param;  // AdvanceChild
-  std::string field;         // Set
-  std::optional<ValueExpr> value;            // Set
-  std::string when_param_present;            // Set: only if this parameter was sent
-  std::map<std::string, ValueExpr> fields;   // Create
-  std::string to;                            // SetState
-  std::vector<std::string> to_any_of;        // AdvanceChild
+  std::string param;                           // which instance (by parameter)
+  std::string parent_param;                    // AdvanceChild
+  std::string field;                           // Set
+  std::optional<ValueExpr> value;              // Set
+  std::string when_param_present;              // Set: only if this parameter was sent
+  std::map<std::string, ValueExpr> fields;     // Create
+  std::string to;                              // SetState
+  std::vector<std::string> to_any_of;          // AdvanceChild
   std::string completes_to, completes_within;  // AdvanceChild: eventual state, profile deadline
   Clause clause;
 };
@@ -181,16 +181,16 @@ struct ErrorDef {
 struct ParamLocation {
   enum class In { Path, Query, Header, Body };
   In in = In::Body;
-  std::string name;    // wire name (defaults to the parameter name)
-  bool whole = false;  // Body: the parameter is the whole body
+  std::string name;                         // wire name (defaults to the parameter name)
+  bool whole = false;                       // Body: the parameter is the whole body
   std::vector<ParamLocation> alternatives;  // other accepted transports (recorded)
   std::optional<Clause> clause;
 };
 std::string to_string(ParamLocation::In in);
 
 struct OperationBinding {
-  std::string operation;  // full name
-  std::string method, path;  // path template with {param}
+  std::string operation;                                   // full name
+  std::string method, path;                                // path template with {param}
   std::vector<std::pair<std::string, std::string>> query;  // fixed dispatch query
   int success_status = 200;
   std::map<std::string, ParamLocation> params;
@@ -205,9 +205,9 @@ struct Endpoint {
 struct Binding {
   std::string name, doc, session_header;
   Endpoint login, logout;
-  std::string result_style, result_key;  // "bare" | "wrapped" + key
+  std::string result_style, result_key;                      // "bare" | "wrapped" + key
   std::string error_style, error_type_key, error_value_key;  // "bare" | "typed" + keys
-  std::map<std::string, OperationBinding> operations;  // by operation full name
+  std::map<std::string, OperationBinding> operations;        // by operation full name
 };
 
 struct Checks {
