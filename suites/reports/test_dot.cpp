@@ -1,0 +1,63 @@
+// Coverage-coloured state machine.
+#include <boost/test/unit_test.hpp>
+#include <sstream>
+
+#include "conformance/reports/dot.hpp"
+#include "conformance/spec/loader.hpp"
+#include "fixtures.hpp"
+
+namespace {
+
+int edges(const std::string& dot) {
+  int n = 0;
+  std::istringstream in(dot);
+  for (std::string line; std::getline(in, line);)
+    n += line.find(" -> ") != std::string::npos;
+  return n;
+}
+
+bool has_line(const std::string& dot, const std::string& text) {
+  return dot.find(text) != std::string::npos;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(dot)
+
+BOOST_AUTO_TEST_CASE(same_edges_as_the_spec_graph) {
+  const auto& spec = fixtures::shipped_spec();
+  std::string dot = conformance::reports::coverage_dot(spec, fixtures::passing_run());
+  BOOST_TEST(dot.rfind("digraph coverage {", 0) == 0);
+  BOOST_TEST(edges(dot) == edges(conformance::spec::to_dot(spec)));
+}
+
+BOOST_AUTO_TEST_CASE(edges_coloured_by_the_matrix) {
+  std::string dot =
+      conformance::reports::coverage_dot(fixtures::shipped_spec(), fixtures::passing_run());
+  // delete succeeded from ACTIVE; fail was only called from CANCELED; cancel never from ERROR.
+  BOOST_TEST(has_line(dot,
+                      "\"DownloadSession.ACTIVE\" -> \"DownloadSession.(gone)\" "
+                      "[label=\"DownloadSession.delete\", color=green4"));
+  BOOST_TEST(has_line(dot,
+                      "\"DownloadSession.(start)\" -> \"DownloadSession.ACTIVE\" "
+                      "[label=\"DownloadSession.create\", color=green4"));
+  BOOST_TEST(has_line(dot,
+                      "\"DownloadSession.ACTIVE\" -> \"DownloadSession.ERROR\" "
+                      "[label=\"DownloadSession.fail\", color=grey70"));
+  BOOST_TEST(has_line(dot,
+                      "\"DownloadSession.ERROR\" -> \"DownloadSession.(gone)\" "
+                      "[label=\"DownloadSession.delete\", color=grey70"));
+  BOOST_TEST(has_line(dot, "\"DownloadSession.ACTIVE\" [label=\"ACTIVE\", color=green4"));
+  BOOST_TEST(has_line(dot, "\"DownloadSession.ERROR\" [label=\"ERROR\", color=grey70"));
+}
+
+BOOST_AUTO_TEST_CASE(called_but_never_succeeded_is_orange) {
+  auto r = fixtures::passing_run();
+  r.coverage.matrix["DownloadSession.cancel"]["ACTIVE"] = {{"NOT_FOUND", 3}};
+  std::string dot = conformance::reports::coverage_dot(fixtures::shipped_spec(), r);
+  BOOST_TEST(has_line(dot,
+                      "\"DownloadSession.ACTIVE\" -> \"DownloadSession.CANCELED\" "
+                      "[label=\"DownloadSession.cancel\", color=darkorange"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
