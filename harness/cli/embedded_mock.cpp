@@ -16,10 +16,12 @@ EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std:
   p.url = m.server->url();
   p.binding = binding;
   p.clock_control = m.server->url() + "/mock/v1";
-  for (const auto& [name, pw] : eff.users) p.users.push_back({name, pw, {}});
+  for (const auto& [name, pw] : eff.users)
+    p.users.push_back({name, pw, {}});
   for (const auto& item : eff.items) {
     engine::Item it{item.id, {}};
-    for (const auto& f : item.files) it.files.push_back(f.name);
+    for (const auto& f : item.files)
+      it.files.push_back(f.name);
     p.items.push_back(it);
   }
   p.missing_item_id = "00000000-0000-4000-8000-00000c0ffee0";

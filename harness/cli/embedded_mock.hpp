@@ -18,7 +18,7 @@ struct EmbeddedMock {
 
 // Starts the mock with these faults. Throws std::invalid_argument for an unknown
 // fault, std::runtime_error when it cannot start.
-EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std::string& binding = "api",
-                                 double prepare_delay_s = 2);
+EmbeddedMock start_embedded_mock(const std::set<std::string>& faults,
+                                 const std::string& binding = "api", double prepare_delay_s = 2);
 
 }  // namespace conformance::cli

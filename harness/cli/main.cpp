@@ -1,21 +1,32 @@
 // The `conformance` command line. Exit codes (README, "Exit codes"):
 //   0 conforms / ok, 1 violations, 2 bad usage, spec or profile,
 //   3 target unreachable or login failed, 4 internal error.
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
 #include <sstream>
 
 #include "conformance/engine/runner.hpp"
+#include "conformance/reports/atomic_file.hpp"
 #include "conformance/reports/console.hpp"
+#include "conformance/reports/dot.hpp"
+#include "conformance/reports/junit.hpp"
+#include "conformance/reports/markdown.hpp"
+#include "conformance/reports/trace_file.hpp"
 #include "conformance/spec/loader.hpp"
 #include "embedded_mock.hpp"
 
 namespace {
+
+using namespace conformance;
 
 constexpr int kExitOk = 0;
 constexpr int kExitViolations = 1;
@@ -24,7 +35,9 @@ constexpr int kExitTarget = 3;
 constexpr int kExitInternal = 4;
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop = true; }
+extern "C" void on_signal(int) {
+  g_stop = true;
+}
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -32,8 +45,8 @@ struct UsageError : std::runtime_error {
 
 int spec_check(const std::string& file) {
   auto spec = conformance::spec::load_spec(file);
-  std::cout << file << ": ok (" << spec.operations().size() << " operations, " << spec.clauses().size()
-            << " clauses, " << spec.bindings.size() << " bindings)\n";
+  std::cout << file << ": ok (" << spec.operations().size() << " operations, "
+            << spec.clauses().size() << " clauses, " << spec.bindings.size() << " bindings)\n";
   return kExitOk;
 }
 
@@ -59,6 +72,9 @@ struct RunOptions {
   std::string ca_file;
   bool insecure = false;
   double mock_prepare_delay = 2;
+  std::string regressions;
+  bool min_coverage = false;
+  bool target_given = false;
 };
 
 std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
@@ -67,76 +83,343 @@ std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
   if (!o.profile.empty()) cmd << " --profile " << o.profile;
   if (o.spec != CONFORMANCE_DEFAULT_SPEC) cmd << " --spec " << o.spec;
   if (!o.binding.empty()) cmd << " --binding " << o.binding;
-  for (const auto& f : o.faults) cmd << " --fault " << f;
+  for (const auto& f : o.faults)
+    cmd << " --fault " << f;
   if (o.strictness != "inferred") cmd << " --strictness " << o.strictness;
   cmd << " --seed " << seed << " --sequences " << o.sequences << " --max-steps " << o.max_steps;
   return cmd.str();
 }
 
-int run(RunOptions o) {
-  using namespace conformance;
-  auto spec = spec::load_spec(o.spec);
-  engine::RunConfig cfg;
-  cfg.spec = &spec;
+// The target a run or a replay talks to: the embedded mock, or a URL with a profile.
+struct TargetSetup {
   cli::EmbeddedMock mock;
+  engine::Profile profile;
+};
+
+void setup_target(TargetSetup& t, const spec::Spec& spec, const RunOptions& o) {
   if (o.target == "mock") {
-    if (!o.profile.empty()) throw UsageError("--profile goes with --target URL, not with the embedded mock");
+    if (!o.profile.empty())
+      throw UsageError("--profile goes with --target URL, not with the embedded mock");
     try {
-      mock = cli::start_embedded_mock({o.faults.begin(), o.faults.end()}, "api", o.mock_prepare_delay);
+      t.mock =
+          cli::start_embedded_mock({o.faults.begin(), o.faults.end()}, "api", o.mock_prepare_delay);
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
-    cfg.profile = mock.profile;
+    t.profile = t.mock.profile;
   } else {
-    if (o.profile.empty()) throw UsageError("--target URL needs --profile FILE (see README, Profiles)");
+    if (o.profile.empty())
+      throw UsageError("--target URL needs --profile FILE (see README, Profiles)");
     if (!o.faults.empty()) throw UsageError("--fault applies to the embedded mock only");
-    cfg.profile = engine::load_profile(o.profile);
-    cfg.profile.url = o.target;
+    t.profile = engine::load_profile(o.profile);
+    t.profile.url = o.target;
   }
-  if (!o.binding.empty()) cfg.profile.binding = o.binding;
-  if (!o.ca_file.empty()) cfg.profile.ca_file = o.ca_file;
-  if (o.insecure) cfg.profile.tls_verify = false;
-  if (!spec.bindings.count(cfg.profile.binding)) throw UsageError("binding '" + cfg.profile.binding + "' is not in the spec");
-  if (!o.seed_given) o.seed = std::random_device{}() * 4294967296ULL + std::random_device{}();
+  if (!o.binding.empty()) t.profile.binding = o.binding;
+  if (!o.ca_file.empty()) t.profile.ca_file = o.ca_file;
+  if (o.insecure) t.profile.tls_verify = false;
+  if (!spec.bindings.count(t.profile.binding))
+    throw UsageError("binding '" + t.profile.binding + "' is not in the spec");
+}
+
+engine::RunConfig make_config(const spec::Spec& spec, const engine::Profile& profile,
+                              const RunOptions& o) {
+  engine::RunConfig cfg;
+  cfg.spec = &spec;
+  cfg.profile = profile;
   cfg.seed = o.seed;
   cfg.sequences = o.sequences;
   cfg.max_steps = o.max_steps;
   cfg.shrink = !o.no_shrink;
   cfg.shrink_budget_s = o.shrink_budget;
-  cfg.strictness = o.strictness == "documented" ? engine::Strictness::documented : engine::Strictness::inferred;
+  cfg.strictness =
+      o.strictness == "documented" ? engine::Strictness::documented : engine::Strictness::inferred;
   cfg.stop = &g_stop;
+  return cfg;
+}
 
-  engine::RunResult result;
+std::vector<std::filesystem::path> trace_files(const std::string& dir) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return out;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.path().extension() == ".json") out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Replays one trace; returns true when it still fails.
+bool replay_one(const reports::TraceFile& t, const engine::RunConfig& cfg, const spec::Spec& spec,
+                std::ostream& out) {
+  if (t.spec_sha256 != spec.sha256)
+    out << "  note: " << t.path << " was recorded with another spec (sha256 "
+        << t.spec_sha256.substr(0, 12) << ")\n";
+  engine::ReplayResult r;
   try {
-    result = engine::run(cfg);
-  } catch (const engine::TargetError& e) {
-    std::cerr << "conformance: target " << (o.target == "mock" ? "mock" : o.target) << ": " << e.what() << "\n";
-    return kExitTarget;
+    r = engine::replay(cfg, t.commands);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(t.path + ": " + e.what());
   }
+  if (r.failure) {
+    out << "  still fails: " << t.path << ": " << r.failure->violation.clause << ": expected "
+        << r.failure->violation.expected << "; got " << r.failure->violation.actual << "\n";
+    return true;
+  }
+  out << "  fixed: " << t.path << " (was " << t.clause << ")\n";
+  return false;
+}
+
+struct ReportFiles {
+  std::string junit, markdown, dot, traces;
+};
+
+void write_reports(const ReportFiles& files, const spec::Spec& spec,
+                   const engine::RunResult& result, const reports::RunInfo& info,
+                   const std::vector<engine::Failure>& flaky,
+                   const std::vector<std::string>& faults) {
+  auto render = [&](auto&& fn) {
+    std::ostringstream s;
+    fn(s);
+    return s.str();
+  };
+  if (!files.junit.empty())
+    reports::write_file_atomically(files.junit, render([&](std::ostream& s) {
+                                     reports::write_junit(s, spec, result, info,
+                                                          flaky.empty() ? nullptr : &flaky);
+                                   }));
+  if (!files.markdown.empty())
+    reports::write_file_atomically(files.markdown, render([&](std::ostream& s) {
+                                     reports::write_markdown(s, spec, result, info,
+                                                             flaky.empty() ? nullptr : &flaky);
+                                   }));
+  if (!files.dot.empty())
+    reports::write_file_atomically(files.dot, reports::coverage_dot(spec, result));
+  std::vector<const engine::Failure*> failures;
+  if (result.failure && result.failure->violation.clause != "harness.internal")
+    failures.push_back(&*result.failure);
+  for (const auto& f : flaky)
+    failures.push_back(&f);
+  if (!files.traces.empty() && !failures.empty()) {
+    std::filesystem::create_directories(files.traces);
+    for (const auto* f : failures)
+      reports::write_file_atomically(
+          (std::filesystem::path(files.traces) / reports::trace_file_name(*f)).string(),
+          reports::trace_to_json(*f, info, faults).dump(2) + "\n");
+  }
+}
+
+reports::RunInfo run_info(const RunOptions& o, const spec::Spec& spec,
+                          const engine::Profile& profile) {
   reports::RunInfo info;
   info.target = o.target;
-  info.binding = cfg.profile.binding;
+  info.binding = profile.binding;
   info.spec_file = o.spec;
   info.spec_sha256 = spec.sha256;
   info.strictness = o.strictness;
   info.version = CONFORMANCE_VERSION;
   info.reproduce = reproduce_command(o, o.seed);
-  reports::write_console(std::cout, spec, result, info);
-  if (result.failure && result.failure->violation.clause == "harness.internal") return kExitInternal;
-  return result.passed ? kExitOk : kExitViolations;
+  return info;
+}
+
+// A live progress line on a terminal (fuzz mode).
+void progress_line(const engine::Progress& p) {
+  std::fprintf(
+      stderr,
+      "\r%7.0f s  %9ld calls  %6.0f calls/s  %7d sequences  %d failures  clauses %zu/%zu   ",
+      p.seconds, p.calls, p.seconds > 0 ? p.calls / p.seconds : 0.0, p.sequences, p.failures,
+      p.clauses_reached, p.clauses_total);
+  std::fflush(stderr);
+}
+
+int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
+  auto spec = spec::load_spec(o.spec);
+  TargetSetup target;
+  setup_target(target, spec, o);
+  if (!o.seed_given) o.seed = std::random_device{}() * 4294967296ULL + std::random_device{}();
+  engine::RunConfig cfg = make_config(spec, target.profile, o);
+  reports::RunInfo info = run_info(o, spec, target.profile);
+  int exit_code = kExitOk;
+
+  try {
+    // Regressions first: saved failures replayed before anything new is generated.
+    if (!o.regressions.empty()) {
+      auto traces = trace_files(o.regressions);
+      std::cout << "Regressions (" << traces.size() << " in " << o.regressions << "):\n";
+      for (const auto& path : traces) {
+        reports::TraceFile t;
+        try {
+          t = reports::load_trace(path.string());
+        } catch (const reports::TraceError& e) {
+          throw UsageError(e.what());
+        }
+        if (replay_one(t, cfg, spec, std::cout)) exit_code = kExitViolations;
+      }
+      std::cout << "\n";
+    }
+
+    bool fuzz = duration_s > 0;
+    engine::RunResult result;
+    if (!fuzz) {
+      result = engine::run(cfg);
+    } else {
+      // Rounds of ordinary runs (seed, seed+1, ...) until the budget is spent, so
+      // sequence lengths keep growing within each round as in a normal run.
+      auto started = std::chrono::steady_clock::now();
+      auto last_flush = started;
+      bool tty = isatty(STDERR_FILENO);
+      engine::RunResult total;
+      total.seed = o.seed;
+      auto elapsed = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      };
+      for (std::uint64_t round = 0; !g_stop && elapsed() < duration_s; ++round) {
+        engine::RunConfig rc = cfg;
+        rc.seed = o.seed + round;
+        engine::Progress base{total.sequences, total.calls, 0, 0, 0, 0, nullptr};
+        rc.on_progress = [&](const engine::Progress& p) {
+          if (elapsed() >= duration_s) g_stop = true;
+          engine::Progress shown = p;
+          shown.sequences += base.sequences;
+          shown.calls += base.calls;
+          shown.seconds = elapsed();
+          if (tty) progress_line(shown);
+        };
+        engine::RunResult r = engine::run(rc);
+        engine::merge(total.coverage, r.coverage);
+        total.sequences += r.sequences;
+        total.calls += r.calls;
+        if (r.failure) {
+          total.failure = r.failure;
+          total.seed = rc.seed;
+          o.seed = rc.seed;
+          cfg.seed = rc.seed;
+          info.reproduce = reproduce_command(o, rc.seed);
+          break;
+        }
+        auto now = std::chrono::steady_clock::now();
+        if (std::chrono::duration<double>(now - last_flush).count() >= 30) {
+          last_flush = now;
+          engine::RunResult partial = total;
+          partial.seconds = elapsed();
+          partial.passed = true;
+          partial.interrupted = true;
+          write_reports({files.junit, files.markdown, "", ""}, spec, partial, info, {}, o.faults);
+        }
+      }
+      if (tty) std::fprintf(stderr, "\n");
+      total.seconds = elapsed();
+      total.passed = !total.failure;
+      total.interrupted = g_stop && elapsed() < duration_s;
+      result = total;
+    }
+
+    // A failure is re-checked: replay its minimal sequence, then re-run its seed.
+    std::vector<engine::Failure> flaky;
+    if (result.failure && result.failure->violation.clause != "harness.internal" &&
+        !result.failure->trace.empty()) {
+      std::vector<nlohmann::json> commands;
+      for (const auto& step : result.failure->trace)
+        commands.push_back(step.command);
+      bool reproduced = engine::replay(cfg, commands).failure.has_value();
+      if (!reproduced) {
+        engine::RunConfig again = cfg;
+        again.shrink = false;
+        again.on_progress = nullptr;
+        reproduced = !engine::run(again).passed;
+      }
+      if (!reproduced) {
+        flaky.push_back(*result.failure);
+        result.failure.reset();
+        result.passed = true;
+      }
+    }
+    reports::write_console(std::cout, spec, result, info);
+    for (const auto& f : flaky)
+      std::cout << "\nFLAKY: " << f.violation.clause << " failed once (expected "
+                << f.violation.expected << "; got " << f.violation.actual
+                << ") and did not reproduce from seed " << f.seed << "\n";
+    write_reports(files, spec, result, info, flaky, o.faults);
+    if (result.failure && !files.traces.empty())
+      std::cout << "  trace: "
+                << (std::filesystem::path(files.traces) / reports::trace_file_name(*result.failure))
+                       .string()
+                << "\n";
+    if (result.failure && result.failure->violation.clause == "harness.internal")
+      return kExitInternal;
+    if (result.failure || !flaky.empty()) exit_code = kExitViolations;
+    if (o.min_coverage) {
+      std::size_t never = 0;
+      for (const auto* c : spec.clauses())
+        if (!result.coverage.clauses.count(c->id) && c->provenance != spec::Provenance::open)
+          ++never;
+      if (never) {
+        std::cout << "--min-coverage: " << never << " non-open clauses were never reached\n";
+        if (exit_code == kExitOk) exit_code = kExitViolations;
+      }
+    }
+    return exit_code;
+  } catch (const engine::TargetError& e) {
+    std::cerr << "conformance: target " << o.target << ": " << e.what() << "\n";
+    return kExitTarget;
+  }
+}
+
+int replay_command(const std::vector<std::string>& paths, RunOptions o) {
+  auto spec = spec::load_spec(o.spec);
+  int exit_code = kExitOk;
+  for (const auto& path : paths) {
+    reports::TraceFile t;
+    try {
+      t = reports::load_trace(path);
+    } catch (const reports::TraceError& e) {
+      throw UsageError(e.what());
+    }
+    RunOptions ro = o;
+    if (!o.target_given) {
+      ro.target = t.target;
+      if (t.target == "mock" && o.faults.empty()) ro.faults = t.faults;
+    }
+    if (o.binding.empty()) ro.binding = t.binding;
+    TargetSetup target;
+    setup_target(target, spec, ro);
+    engine::RunConfig cfg = make_config(spec, target.profile, ro);
+    try {
+      if (replay_one(t, cfg, spec, std::cout)) exit_code = kExitViolations;
+    } catch (const engine::TargetError& e) {
+      std::cerr << "conformance: target " << ro.target << ": " << e.what() << "\n";
+      return kExitTarget;
+    }
+  }
+  return exit_code;
+}
+
+double parse_duration(const std::string& s) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &used);
+  } catch (const std::exception&) {
+    throw UsageError("--duration '" + s + "' is not a duration (e.g. 90, 30s, 10m, 2h)");
+  }
+  std::string unit = s.substr(used);
+  double mult = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : -1;
+  if (mult < 0 || v <= 0)
+    throw UsageError("--duration '" + s + "' is not a duration (e.g. 90, 30s, 10m, 2h)");
+  return v * mult;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"conformance: checks a vSphere download-session service against its declarative spec"};
+  CLI::App app{
+      "conformance: checks a vSphere download-session service against its declarative spec"};
   app.set_version_flag("--version", std::string("conformance ") + CONFORMANCE_VERSION);
   app.require_subcommand(1);
 
   auto* spec_cmd = app.add_subcommand("spec", "Check or show a spec file");
   spec_cmd->require_subcommand(1);
   std::string check_file;
-  auto* check = spec_cmd->add_subcommand("check", "Validate a spec file (exit 0 if valid, 2 if not)");
+  auto* check =
+      spec_cmd->add_subcommand("check", "Validate a spec file (exit 0 if valid, 2 if not)");
   check->add_option("FILE", check_file, "spec file")->required();
   std::string show_file;
   bool dot = false;
@@ -144,27 +427,77 @@ int main(int argc, char** argv) {
   show->add_option("FILE", show_file, "spec file")->required();
   show->add_flag("--dot", dot, "print the state machine as Graphviz DOT instead");
 
+  // Options shared by run, fuzz and replay.
+  auto add_target_options = [](CLI::App* cmd, RunOptions& o) {
+    cmd->add_option("--target", o.target,
+                    "'mock' (embedded, virtual clock) or the target's base URL")
+        ->capture_default_str();
+    cmd->add_option("--profile", o.profile, "profile file for a URL target (README, Profiles)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--spec", o.spec, "spec file")->capture_default_str()->check(CLI::ExistingFile);
+    cmd->add_option("--binding", o.binding, "binding to use: api or rest (overrides the profile)")
+        ->check(CLI::IsMember({"api", "rest"}));
+    cmd->add_option("--strictness", o.strictness,
+                    "inferred (all clauses) or documented (skip inferred clauses)")
+        ->check(CLI::IsMember({"inferred", "documented"}))
+        ->capture_default_str();
+    cmd->add_option("--fault", o.faults,
+                    "mock fault to inject (repeatable; see download-session-mock --list-faults)");
+    cmd->add_option("--ca-file", o.ca_file, "CA bundle to verify the target's TLS certificate")
+        ->check(CLI::ExistingFile);
+    cmd->add_flag("--insecure", o.insecure, "do not verify the target's TLS certificate");
+  };
+  auto add_run_options = [](CLI::App* cmd, RunOptions& o, ReportFiles& files) {
+    cmd->add_option("--seed", o.seed, "seed (default: random, printed)");
+    cmd->add_option("--max-steps", o.max_steps, "longest sequence")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_flag("--no-shrink", o.no_shrink, "report the first failing sequence as found");
+    cmd->add_option("--shrink-budget", o.shrink_budget, "seconds to spend shrinking a failure")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cmd->add_option("--regressions", o.regressions,
+                    "directory of saved traces to replay before the run");
+    cmd->add_flag("--min-coverage", o.min_coverage,
+                  "fail the run when a (non-open) clause was never reached");
+    cmd->add_option("--junit", files.junit, "write a JUnit XML report (one testcase per clause)");
+    cmd->add_option("--markdown", files.markdown,
+                    "write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)");
+    cmd->add_option("--dot", files.dot,
+                    "write the state machine coloured by coverage (Graphviz DOT)");
+    cmd->add_option("--traces", files.traces,
+                    "directory where failures are saved as replayable traces")
+        ->capture_default_str();
+  };
+
   RunOptions ro;
-  auto* run_cmd = app.add_subcommand("run", "Generate call sequences and check a target against the spec");
-  run_cmd->add_option("--target", ro.target, "'mock' (embedded, virtual clock) or the target's base URL")
+  ReportFiles run_files{"", "", "", "conformance-traces"};
+  auto* run_cmd =
+      app.add_subcommand("run", "Generate call sequences and check a target against the spec");
+  add_target_options(run_cmd, ro);
+  add_run_options(run_cmd, ro, run_files);
+  run_cmd->add_option("--sequences", ro.sequences, "passing sequences wanted")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  run_cmd->add_option("--profile", ro.profile, "profile file for a URL target (README, Profiles)")->check(CLI::ExistingFile);
-  run_cmd->add_option("--spec", ro.spec, "spec file")->capture_default_str()->check(CLI::ExistingFile);
-  run_cmd->add_option("--binding", ro.binding, "binding to use: api or rest (overrides the profile)")
-      ->check(CLI::IsMember({"api", "rest"}));
-  run_cmd->add_option("--strictness", ro.strictness, "inferred (all clauses) or documented (skip inferred clauses)")
-      ->check(CLI::IsMember({"inferred", "documented"}))
+
+  RunOptions fo;
+  ReportFiles fuzz_files{"", "", "", "conformance-traces"};
+  std::string duration = "10m";
+  auto* fuzz_cmd =
+      app.add_subcommand("fuzz", "Run until a time budget is spent (Ctrl-C ends it cleanly)");
+  add_target_options(fuzz_cmd, fo);
+  add_run_options(fuzz_cmd, fo, fuzz_files);
+  fuzz_cmd->add_option("--duration", duration, "time budget: 90, 30s, 10m, 2h")
       ->capture_default_str();
-  auto* seed_opt = run_cmd->add_option("--seed", ro.seed, "seed (default: random, printed)");
-  run_cmd->add_option("--sequences", ro.sequences, "passing sequences wanted")->check(CLI::PositiveNumber)->capture_default_str();
-  run_cmd->add_option("--max-steps", ro.max_steps, "longest sequence")->check(CLI::PositiveNumber)->capture_default_str();
-  run_cmd->add_flag("--no-shrink", ro.no_shrink, "report the first failing sequence as found");
-  run_cmd->add_option("--shrink-budget", ro.shrink_budget, "seconds to spend shrinking a failure")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  run_cmd->add_option("--fault", ro.faults, "mock fault to inject (repeatable; see download-session-mock --list-faults)");
-  run_cmd->add_option("--ca-file", ro.ca_file, "CA bundle to verify the target's TLS certificate")->check(CLI::ExistingFile);
-  run_cmd->add_flag("--insecure", ro.insecure, "do not verify the target's TLS certificate");
+
+  RunOptions rpo;
+  std::vector<std::string> replay_paths;
+  auto* replay_cmd =
+      app.add_subcommand("replay", "Replay saved traces; say whether each still fails");
+  add_target_options(replay_cmd, rpo);
+  replay_cmd->add_option("TRACE", replay_paths, "trace files")
+      ->required()
+      ->check(CLI::ExistingFile);
 
   try {
     app.parse(argc, argv);
@@ -172,18 +505,25 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
   }
-  ro.seed_given = seed_opt->count() > 0;
+  ro.seed_given = run_cmd->count("--seed") > 0;
+  fo.seed_given = fuzz_cmd->count("--seed") > 0;
+  rpo.target_given = replay_cmd->count("--target") > 0;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   try {
     if (check->parsed()) return spec_check(check_file);
     if (show->parsed()) return spec_show(show_file, dot);
-    if (run_cmd->parsed()) return run(ro);
+    if (run_cmd->parsed()) return run(ro, run_files);
+    if (fuzz_cmd->parsed()) return run(fo, fuzz_files, parse_duration(duration));
+    if (replay_cmd->parsed()) return replay_command(replay_paths, rpo);
   } catch (const conformance::spec::SpecError& e) {
     std::cerr << "conformance: invalid spec: " << e.what() << "\n";
     return kExitUsage;
   } catch (const conformance::engine::ProfileError& e) {
     std::cerr << "conformance: invalid profile: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const conformance::reports::TraceError& e) {
+    std::cerr << "conformance: invalid trace: " << e.what() << "\n";
     return kExitUsage;
   } catch (const UsageError& e) {
     std::cerr << "conformance: " << e.what() << "\n";

@@ -30,12 +30,14 @@ std::optional<std::int64_t> parse_datetime(const std::string& s) {
   tm.tm_hour = std::stoi(m[4]);
   tm.tm_min = std::stoi(m[5]);
   tm.tm_sec = std::stoi(m[6]);
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60)
     return std::nullopt;
   std::int64_t ms = static_cast<std::int64_t>(timegm(&tm)) * 1000;
   if (m[8].matched) {
     std::string frac = m[8].str().substr(0, 3);
-    while (frac.size() < 3) frac += '0';
+    while (frac.size() < 3)
+      frac += '0';
     ms += std::stoi(frac);
   }
   if (m[10].matched) {
@@ -50,21 +52,27 @@ std::string format_datetime(std::int64_t epoch_ms) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(epoch_ms % 1000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(epoch_ms % 1000));
   return buf;
 }
 
-void validate_shape(const spec::Spec& spec, const json& v, const TypeRef& t, const std::string& path,
-                    std::vector<std::string>& problems, std::vector<std::string>& dt_problems) {
-  auto bad = [&](const std::string& what) { problems.push_back(path + ": " + what + ", found " + v.dump().substr(0, 80)); };
+void validate_shape(const spec::Spec& spec, const json& v, const TypeRef& t,
+                    const std::string& path, std::vector<std::string>& problems,
+                    std::vector<std::string>& dt_problems) {
+  auto bad = [&](const std::string& what) {
+    problems.push_back(path + ": " + what + ", found " + v.dump().substr(0, 80));
+  };
   switch (t.kind) {
     case TypeRef::Kind::String:
     case TypeRef::Kind::Uri:
     case TypeRef::Kind::Id:
     case TypeRef::Kind::Key:
-      if (!v.is_string()) bad("expected a string");
-      else if (t.kind != TypeRef::Kind::String && v.get<std::string>().empty()) bad("expected a non-empty string");
+      if (!v.is_string())
+        bad("expected a string");
+      else if (t.kind != TypeRef::Kind::String && v.get<std::string>().empty())
+        bad("expected a non-empty string");
       break;
     case TypeRef::Kind::Long:
       if (!v.is_number_integer()) bad("expected an integer");
@@ -73,23 +81,28 @@ void validate_shape(const spec::Spec& spec, const json& v, const TypeRef& t, con
       if (!v.is_boolean()) bad("expected true or false");
       break;
     case TypeRef::Kind::DateTime:
-      if (!v.is_string()) bad("expected a date-time string");
+      if (!v.is_string())
+        bad("expected a date-time string");
       else if (!parse_datetime(v.get<std::string>()))
-        dt_problems.push_back(path + ": '" + v.get<std::string>() + "' is not an RFC 3339 date-time");
+        dt_problems.push_back(path + ": '" + v.get<std::string>() +
+                              "' is not an RFC 3339 date-time");
       break;
-    case TypeRef::Kind::Any: break;
+    case TypeRef::Kind::Any:
+      break;
     case TypeRef::Kind::List:
       if (!v.is_array()) {
         bad("expected a list");
         break;
       }
       for (std::size_t i = 0; i < v.size(); ++i)
-        validate_shape(spec, v[i], *t.element, path + "/" + std::to_string(i), problems, dt_problems);
+        validate_shape(spec, v[i], *t.element, path + "/" + std::to_string(i), problems,
+                       dt_problems);
       break;
     case TypeRef::Kind::Named: {
       const spec::TypeDef* td = spec.find_type(t.target);
       if (td->kind == spec::TypeDef::Kind::Enum) {
-        if (!v.is_string() || !td->has_value(v.get<std::string>())) bad("expected one of " + t.target);
+        if (!v.is_string() || !td->has_value(v.get<std::string>()))
+          bad("expected one of " + t.target);
         break;
       }
       if (!v.is_object()) {
@@ -103,7 +116,8 @@ void validate_shape(const spec::Spec& spec, const json& v, const TypeRef& t, con
         }
         const json& fv = v[f.name];
         if (fv.is_null()) {
-          problems.push_back(path + "/" + f.name + ": null (an unset optional is omitted, not null)");
+          problems.push_back(path + "/" + f.name +
+                             ": null (an unset optional is omitted, not null)");
           continue;
         }
         validate_shape(spec, fv, f.type, path + "/" + f.name, problems, dt_problems);
@@ -154,22 +168,27 @@ std::string seconds(double ms) {
 
 std::string join(const std::vector<std::string>& xs, const std::string& sep = ", ") {
   std::string out;
-  for (const auto& x : xs) out += (out.empty() ? "" : sep) + x;
+  for (const auto& x : xs)
+    out += (out.empty() ? "" : sep) + x;
   return out;
 }
 
-std::string join(const std::set<std::string>& xs) { return join(std::vector<std::string>(xs.begin(), xs.end()), "|"); }
+std::string join(const std::set<std::string>& xs) {
+  return join(std::vector<std::string>(xs.begin(), xs.end()), "|");
+}
 
 std::string describe(const Outcome& o, const spec::Spec& spec) {
   if (o.success) return "success";
   std::vector<std::string> parts;
-  for (const auto& e : o.errors) parts.push_back(std::to_string(spec.errors.at(e).http_status) + " " + e);
+  for (const auto& e : o.errors)
+    parts.push_back(std::to_string(spec.errors.at(e).http_status) + " " + e);
   return join(parts, " or ");
 }
 
 std::string expected_text(const Ctx& c) {
   std::vector<std::string> parts;
-  for (const auto& o : c.e.acceptable) parts.push_back(describe(o, c.spec));
+  for (const auto& o : c.e.acceptable)
+    parts.push_back(describe(o, c.spec));
   return join(parts, ", or ");
 }
 
@@ -179,7 +198,8 @@ const Clause* vanished_blame(Ctx& c, int target, const Clause* otherwise) {
   const Resource* r = c.spec.find_resource(inst.resource);
   if (!r->lease || c.pre.now_ms <= inst.renewed_max_ms) return otherwise;
   auto seen = c.mem.observed_expiry_ms.find(target);
-  if (seen != c.mem.observed_expiry_ms.end() && c.server_now() > seen->second) return inst.renewed_by;
+  if (seen != c.mem.observed_expiry_ms.end() && c.server_now() > seen->second)
+    return inst.renewed_by;
   return &r->lease->not_before;
 }
 
@@ -212,16 +232,19 @@ void check_child(Ctx& c, int inst_index, const std::string& key, const json& obj
   std::string observed = sv.get<std::string>();
   const auto& possible = ch->second.states;
   const spec::Effect* adv = ch->second.advanced_by;
-  const Clause* state_clause = adv ? &adv->clause : c.call.op->returns.clause ? &*c.call.op->returns.clause : nullptr;
+  const Clause* state_clause = adv                         ? &adv->clause
+                               : c.call.op->returns.clause ? &*c.call.op->returns.clause
+                                                           : nullptr;
   c.exercised(state_clause);
   if (!possible.count(observed)) {
-    c.violate(state_clause, key + " " + cres->states->field + " in {" + join(possible) + "}", observed);
+    c.violate(state_clause, key + " " + cres->states->field + " in {" + join(possible) + "}",
+              observed);
     return;
   }
   // Monotonic: what was seen before can only move forward.
   auto last = c.mem.child_state.find({inst_index, key});
-  if (last != c.mem.child_state.end() && last->second != observed && last->second != cres->states->initial &&
-      cres->states->spontaneous_clause) {
+  if (last != c.mem.child_state.end() && last->second != observed &&
+      last->second != cres->states->initial && cres->states->spontaneous_clause) {
     std::set<std::string> reach{last->second};
     bool grew = true;
     while (grew) {
@@ -231,7 +254,8 @@ void check_child(Ctx& c, int inst_index, const std::string& key, const json& obj
     }
     c.exercised(&*cres->states->spontaneous_clause);
     if (!reach.count(observed))
-      c.violate(&*cres->states->spontaneous_clause, key + " moves on from " + last->second, observed);
+      c.violate(&*cres->states->spontaneous_clause, key + " moves on from " + last->second,
+                observed);
   }
   // Completion deadline.
   if (adv && !adv->completes_to.empty() && ch->second.advanced_ms >= 0) {
@@ -240,8 +264,10 @@ void check_child(Ctx& c, int inst_index, const std::string& key, const json& obj
       c.exercised(&adv->clause);
       if (observed != adv->completes_to)
         c.violate(&adv->clause,
-                  key + " " + adv->completes_to + " within " + seconds(c.pre.profile->prepare_timeout_s * 1000) + " s",
-                  observed + " after " + seconds(static_cast<double>(c.post.now_ms - ch->second.advanced_ms)) + " s");
+                  key + " " + adv->completes_to + " within " +
+                      seconds(c.pre.profile->prepare_timeout_s * 1000) + " s",
+                  observed + " after " +
+                      seconds(static_cast<double>(c.post.now_ms - ch->second.advanced_ms)) + " s");
     }
   }
 }
@@ -254,7 +280,8 @@ void check_values(Ctx& c, int index, const json& obj) {
   if (obj.contains(r->key) && obj[r->key].is_string() && obj[r->key] != c.id_of(index))
     c.violate(returns, r->key + " " + c.id_of(index), obj[r->key].get<std::string>());
   if (r->states && obj.contains(r->states->field)) {
-    std::string s = obj[r->states->field].is_string() ? obj[r->states->field].get<std::string>() : "";
+    std::string s =
+        obj[r->states->field].is_string() ? obj[r->states->field].get<std::string>() : "";
     auto by = inst.set_by.find(r->states->field);
     const Clause* clause = by != inst.set_by.end() ? by->second : returns;
     c.exercised(clause);
@@ -266,10 +293,13 @@ void check_values(Ctx& c, int index, const json& obj) {
     c.exercised(clause);
     auto at = inst.at.find(field);
     const json* seen = obj.contains(field) ? &obj[field] : nullptr;
-    if (seen && at != inst.at.end()) seen = seen->is_object() && seen->contains(at->second) ? &(*seen)[at->second] : nullptr;
+    if (seen && at != inst.at.end())
+      seen = seen->is_object() && seen->contains(at->second) ? &(*seen)[at->second] : nullptr;
     std::string where = field + (at != inst.at.end() ? "." + at->second : "");
-    if (!seen) c.violate(clause, where + " " + value.dump(), "absent");
-    else if (*seen != value) c.violate(clause, where + " " + value.dump(), seen->dump());
+    if (!seen)
+      c.violate(clause, where + " " + value.dump(), "absent");
+    else if (*seen != value)
+      c.violate(clause, where + " " + value.dump(), seen->dump());
   }
   // Stable fields: whatever was seen first must stay.
   const spec::Operation* creator = nullptr;
@@ -281,17 +311,20 @@ void check_values(Ctx& c, int index, const json& obj) {
       for (const auto& [field, ve] : ef.fields)
         if (ve.kind == spec::ValueExpr::Kind::Stable && obj.contains(field)) {
           auto st = c.mem.stable.find(index);
-          if (st != c.mem.stable.end() && st->second.contains(field) && st->second[field] != obj[field])
+          if (st != c.mem.stable.end() && st->second.contains(field) &&
+              st->second[field] != obj[field])
             c.violate(returns, field + " stays " + st->second[field].dump(), obj[field].dump());
         }
   // Lease: expiry at least renewal + timeout.
   if (r->lease && obj.contains(r->lease->field) && obj[r->lease->field].is_string()) {
     auto exp = parse_datetime(obj[r->lease->field].get<std::string>());
     if (exp) {
-      std::int64_t at_least = c.mem.clock_base_ms + inst.renewed_min_ms + c.pre.timeout_ms() - c.pre.tolerance_ms();
+      std::int64_t at_least =
+          c.mem.clock_base_ms + inst.renewed_min_ms + c.pre.timeout_ms() - c.pre.tolerance_ms();
       c.exercised(inst.renewed_by);
       if (*exp < at_least)
-        c.violate(inst.renewed_by, r->lease->field + " >= " + format_datetime(at_least), format_datetime(*exp));
+        c.violate(inst.renewed_by, r->lease->field + " >= " + format_datetime(at_least),
+                  format_datetime(*exp));
       if (c.pre.now_ms > inst.renewed_max_ms) c.exercised(&r->lease->not_before);
     }
   }
@@ -302,7 +335,8 @@ void check_id_list(Ctx& c, const json& result) {
   const Clause* complete = ret.clause ? &*ret.clause : nullptr;
   c.exercised(complete);
   std::map<std::string, int> index_of;
-  for (std::size_t i = 0; i < c.mem.ids.size(); ++i) index_of[c.mem.ids[i]] = static_cast<int>(i);
+  for (std::size_t i = 0; i < c.mem.ids.size(); ++i)
+    index_of[c.mem.ids[i]] = static_cast<int>(i);
   const json* filter = ret.filter_param.empty() ? nullptr : arg_value(c.call, ret.filter_param);
   if (filter) c.exercised(ret.filter_clause ? &*ret.filter_clause : nullptr);
   std::set<std::string> seen;
@@ -326,7 +360,8 @@ void check_id_list(Ctx& c, const json& result) {
       c.violate(inst.removed_by ? inst.removed_by : complete, "'" + id + "' gone", "listed");
       continue;
     }
-    if (filter && inst.fields.contains(ret.filter_field) && inst.fields[ret.filter_field] != *filter)
+    if (filter && inst.fields.contains(ret.filter_field) &&
+        inst.fields[ret.filter_field] != *filter)
       c.violate(ret.filter_clause ? &*ret.filter_clause : complete,
                 "only sessions with " + ret.filter_field + " " + filter->dump(),
                 "'" + id + "' with " + inst.fields[ret.filter_field].dump());
@@ -335,14 +370,17 @@ void check_id_list(Ctx& c, const json& result) {
     const InstanceModel& inst = c.pre.instances[i];
     if (inst.resource != ret.resource) continue;
     if (inst.owner != c.call.user) {
-      if (c.pre.life(inst) != Model::Life::Gone) c.exercised(ret.owner_clause ? &*ret.owner_clause : nullptr);
+      if (c.pre.life(inst) != Model::Life::Gone)
+        c.exercised(ret.owner_clause ? &*ret.owner_clause : nullptr);
       continue;
     }
     if (c.pre.life(inst) != Model::Life::Alive) continue;
-    if (filter && (!inst.fields.contains(ret.filter_field) || inst.fields[ret.filter_field] != *filter)) continue;
+    if (filter &&
+        (!inst.fields.contains(ret.filter_field) || inst.fields[ret.filter_field] != *filter))
+      continue;
     if (!seen.count(c.id_of(static_cast<int>(i))))
-      c.violate(vanished_blame(c, static_cast<int>(i), complete), "'" + c.id_of(static_cast<int>(i)) + "' listed",
-                "missing");
+      c.violate(vanished_blame(c, static_cast<int>(i), complete),
+                "'" + c.id_of(static_cast<int>(i)) + "' listed", "missing");
   }
 }
 
@@ -353,7 +391,8 @@ void check_result(Ctx& c, const json& result) {
   TypeRef type;
   const Resource* res = ret.resource.empty() ? nullptr : c.spec.find_resource(ret.resource);
   switch (ret.kind) {
-    case Returns::Kind::Void: return;
+    case Returns::Kind::Void:
+      return;
     case Returns::Kind::NewId:
     case Returns::Kind::IdList:
       type.kind = TypeRef::Kind::Id;
@@ -382,7 +421,9 @@ void check_result(Ctx& c, const json& result) {
   std::vector<std::string> problems, dt;
   validate_shape(c.spec, result, type, "", problems, dt);
   c.exercised(&checks.response_shape);
-  if (!problems.empty()) c.violate(&checks.response_shape, "a " + (type.text.empty() ? type.target : type.text), join(problems, "; "));
+  if (!problems.empty())
+    c.violate(&checks.response_shape, "a " + (type.text.empty() ? type.target : type.text),
+              join(problems, "; "));
   if (result.is_object() || result.is_array()) c.exercised(&checks.datetime_format);
   if (!dt.empty()) c.violate(&checks.datetime_format, "RFC 3339 date-times", join(dt, "; "));
   if (!problems.empty()) return;  // values of a malformed body are not compared
@@ -394,11 +435,13 @@ void check_result(Ctx& c, const json& result) {
         const Clause* idem = c.call.variant == Call::Variant::ConcurrentReplay
                                  ? &c.call.op->idempotency->concurrent_clause
                                  : &c.call.op->idempotency->clause;
-        if (id != c.id_of(c.e.replay_of)) c.violate(idem, "the id of the first create, " + c.id_of(c.e.replay_of), id);
+        if (id != c.id_of(c.e.replay_of))
+          c.violate(idem, "the id of the first create, " + c.id_of(c.e.replay_of), id);
       } else {
         for (std::size_t i = 0; i < c.mem.ids.size(); ++i)
           if (c.mem.ids[i] == id && c.pre.life(c.pre.instances[i]) != Model::Life::Gone) {
-            const Clause* clause = c.call.op->effects.empty() ? nullptr : &c.call.op->effects.front().clause;
+            const Clause* clause =
+                c.call.op->effects.empty() ? nullptr : &c.call.op->effects.front().clause;
             c.violate(clause, "a new id", id + ", the id of an existing session");
           }
         c.v.new_id = id;
@@ -410,14 +453,17 @@ void check_result(Ctx& c, const json& result) {
       if (i >= 0) check_values(c, i, result);
       break;
     }
-    case Returns::Kind::IdList: check_id_list(c, result); break;
+    case Returns::Kind::IdList:
+      check_id_list(c, result);
+      break;
     case Returns::Kind::Children: {
       int i = arg_instance(c.call, ret.parent_param);
       if (i < 0) break;
       const Clause* all = ret.clause ? &*ret.clause : nullptr;
       c.exercised(all);
       std::set<std::string> want, got;
-      for (const auto& [k, _] : c.post.instances[i].children) want.insert(k);
+      for (const auto& [k, _] : c.post.instances[i].children)
+        want.insert(k);
       for (const auto& f : result)
         if (f.contains(res->key) && f[res->key].is_string()) {
           got.insert(f[res->key].get<std::string>());
@@ -437,33 +483,40 @@ void check_result(Ctx& c, const json& result) {
       check_child(c, i, key->get<std::string>(), result);
       break;
     }
-    case Returns::Kind::Void: break;
+    case Returns::Kind::Void:
+      break;
   }
 }
 
 }  // namespace
 
-CallVerdict check_answer(const Model& pre, const Model& post, const Call& call, const Expectation& e,
-                         const spec::Binding& binding, const Decoded& answer, const Memory& memory) {
+CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
+                         const Expectation& e, const spec::Binding& binding, const Decoded& answer,
+                         const Memory& memory) {
   CallVerdict v;
   Ctx c{pre, post, call, e, binding, memory, v, *pre.spec};
   const auto& checks = c.spec.checks;
-  for (const Clause* t : e.tested) c.exercised(t);
+  for (const Clause* t : e.tested)
+    c.exercised(t);
 
   if (answer.kind == Decoded::Kind::Transport) {
     v.outcome = "transport";
-    const Clause* clause = !e.acceptable.empty() && !e.acceptable.front().success ? e.acceptable.front().clause
-                                                                                : &checks.success_status;
-    v.violations.push_back({clause->id, call.op->full_name, e.open ? "any well-formed answer" : expected_text(c),
+    const Clause* clause = !e.acceptable.empty() && !e.acceptable.front().success
+                               ? e.acceptable.front().clause
+                               : &checks.success_status;
+    v.violations.push_back({clause->id, call.op->full_name,
+                            e.open ? "any well-formed answer" : expected_text(c),
                             "no HTTP answer: " + answer.transport_error});
     return v;
   }
 
   if (answer.kind == Decoded::Kind::Error) {
-    v.outcome = answer.error_name.empty() ? "error-" + std::to_string(answer.status) : answer.error_name;
+    v.outcome =
+        answer.error_name.empty() ? "error-" + std::to_string(answer.status) : answer.error_name;
     c.exercised(&checks.error_envelope);
     if (!answer.envelope_problems.empty())
-      c.violate(&checks.error_envelope, "the " + binding.name + " error envelope", join(answer.envelope_problems, "; "));
+      c.violate(&checks.error_envelope, "the " + binding.name + " error envelope",
+                join(answer.envelope_problems, "; "));
     if (!answer.error_name.empty() && c.spec.errors.count(answer.error_name)) {
       int want = c.spec.errors.at(answer.error_name).http_status;
       c.exercised(&checks.error_status);
@@ -471,15 +524,19 @@ CallVerdict check_answer(const Model& pre, const Model& post, const Call& call, 
         c.violate(&checks.error_status, answer.error_name + " with HTTP " + std::to_string(want),
                   "HTTP " + std::to_string(answer.status));
     }
-    std::string actual = std::to_string(answer.status) + " " + (answer.error_name.empty() ? "(unreadable error)" : answer.error_name);
+    std::string actual = std::to_string(answer.status) + " " +
+                         (answer.error_name.empty() ? "(unreadable error)" : answer.error_name);
     if (e.open) {
       v.observed_open = e.open->id + ": " + actual;
       return v;
     }
     for (const auto& o : e.acceptable)
-      if (!o.success && std::find(o.errors.begin(), o.errors.end(), answer.error_name) != o.errors.end()) return v;
+      if (!o.success &&
+          std::find(o.errors.begin(), o.errors.end(), answer.error_name) != o.errors.end())
+        return v;
     const Outcome& primary = e.acceptable.front();
-    const Clause* blame = primary.success ? unexpected_error_blame(c, answer.error_name) : primary.clause;
+    const Clause* blame =
+        primary.success ? unexpected_error_blame(c, answer.error_name) : primary.clause;
     c.violate(blame, expected_text(c), actual);
     return v;
   }
@@ -491,14 +548,17 @@ CallVerdict check_answer(const Model& pre, const Model& post, const Call& call, 
   const Outcome* ok = e.success();
   if (!ok && !e.open) {
     const Outcome& primary = e.acceptable.front();
-    c.violate(primary.if_success, expected_text(c), "success (HTTP " + std::to_string(answer.status) + ")");
+    c.violate(primary.if_success, expected_text(c),
+              "success (HTTP " + std::to_string(answer.status) + ")");
     return v;
   }
   c.exercised(&checks.success_status);
   if (answer.status != ob.success_status)
-    c.violate(&checks.success_status, "HTTP " + std::to_string(ob.success_status), "HTTP " + std::to_string(answer.status));
+    c.violate(&checks.success_status, "HTTP " + std::to_string(ob.success_status),
+              "HTTP " + std::to_string(answer.status));
   if (!answer.envelope_problems.empty())
-    c.violate(&checks.response_shape, "the " + binding.name + " result envelope", join(answer.envelope_problems, "; "));
+    c.violate(&checks.response_shape, "the " + binding.name + " result envelope",
+              join(answer.envelope_problems, "; "));
   if (answer.has_result) check_result(c, answer.result);
   return v;
 }

@@ -15,19 +15,31 @@ using spec::Resource;
 
 std::string to_string(Call::Variant v) {
   switch (v) {
-    case Call::Variant::Normal: return "normal";
-    case Call::Variant::NoAuth: return "no-auth";
-    case Call::Variant::OmitRequired: return "omit-required";
-    case Call::Variant::WrongType: return "wrong-type";
-    case Call::Variant::MalformedBody: return "malformed-body";
-    case Call::Variant::ConcurrentReplay: return "concurrent-replay";
+    case Call::Variant::Normal:
+      return "normal";
+    case Call::Variant::NoAuth:
+      return "no-auth";
+    case Call::Variant::OmitRequired:
+      return "omit-required";
+    case Call::Variant::WrongType:
+      return "wrong-type";
+    case Call::Variant::MalformedBody:
+      return "malformed-body";
+    case Call::Variant::ConcurrentReplay:
+      return "concurrent-replay";
   }
   return "?";
 }
 
-std::int64_t Model::timeout_ms() const { return std::llround(profile->session_timeout_s * 1000); }
-std::int64_t Model::grace_ms() const { return std::llround(profile->cleanup_grace_s * 1000); }
-std::int64_t Model::tolerance_ms() const { return std::llround(profile->clock_tolerance_s * 1000); }
+std::int64_t Model::timeout_ms() const {
+  return std::llround(profile->session_timeout_s * 1000);
+}
+std::int64_t Model::grace_ms() const {
+  return std::llround(profile->cleanup_grace_s * 1000);
+}
+std::int64_t Model::tolerance_ms() const {
+  return std::llround(profile->clock_tolerance_s * 1000);
+}
 
 bool Model::lenient(const Clause& c) const {
   return c.provenance == spec::Provenance::open ||
@@ -55,7 +67,9 @@ Model initial_model(const spec::Spec& spec, const Profile& profile, Strictness s
   return m;
 }
 
-bool Expectation::certain() const { return acceptable.size() == 1 && !open; }
+bool Expectation::certain() const {
+  return acceptable.size() == 1 && !open;
+}
 
 const Outcome* Expectation::success() const {
   for (const auto& o : acceptable)
@@ -73,11 +87,13 @@ const json* arg_value(const Call& c, const std::string& path) {
   auto dot = path.find('.');
   auto it = c.args.find(path.substr(0, dot));
   if (it == c.args.end() || it->second.kind == Arg::Kind::Absent) return nullptr;
-  if (it->second.kind != Arg::Kind::Value) return dot == std::string::npos ? &it->second.value : nullptr;
+  if (it->second.kind != Arg::Kind::Value)
+    return dot == std::string::npos ? &it->second.value : nullptr;
   const json* v = &it->second.value;
   while (dot != std::string::npos) {
     auto next = path.find('.', dot + 1);
-    std::string seg = path.substr(dot + 1, next == std::string::npos ? std::string::npos : next - dot - 1);
+    std::string seg =
+        path.substr(dot + 1, next == std::string::npos ? std::string::npos : next - dot - 1);
     if (!v->is_object() || !v->contains(seg)) return nullptr;
     v = &(*v)[seg];
     dot = next;
@@ -122,14 +138,17 @@ PreResult evaluate(const Model& m, const Call& c, const Precondition& p) {
   PreResult r;
   r.if_success = &p.clause;
   switch (p.check) {
-    case C::Present: r.eval = has_arg(c, p.param) ? Eval::Pass : Eval::Fail; break;
+    case C::Present:
+      r.eval = has_arg(c, p.param) ? Eval::Pass : Eval::Fail;
+      break;
     case C::Exists: {
       const Resource* res = m.spec->find_resource(p.resource);
       auto it = c.args.find(p.param.substr(0, p.param.find('.')));
       if (!has_arg(c, p.param)) break;  // optional and absent: nothing to check
       if (res->kind == Resource::Kind::External) {
         const json* v = arg_value(c, p.param);
-        r.eval = v && v->is_string() && find_item(*m.profile, v->get<std::string>()) ? Eval::Pass : Eval::Fail;
+        r.eval = v && v->is_string() && find_item(*m.profile, v->get<std::string>()) ? Eval::Pass
+                                                                                     : Eval::Fail;
         break;
       }
       if (it->second.kind != Arg::Kind::Instance) {
@@ -143,12 +162,18 @@ PreResult evaluate(const Model& m, const Call& c, const Precondition& p) {
         break;
       }
       switch (m.life(inst)) {
-        case Model::Life::Alive: r.eval = Eval::Pass; break;
-        case Model::Life::Maybe: r.eval = Eval::Maybe; break;
+        case Model::Life::Alive:
+          r.eval = Eval::Pass;
+          break;
+        case Model::Life::Maybe:
+          r.eval = Eval::Maybe;
+          break;
         case Model::Life::Gone:
           r.eval = Eval::Fail;
-          if (inst.removed_by) r.if_success = inst.removed_by;
-          else if (res->lease) r.if_success = &res->lease->expires;
+          if (inst.removed_by)
+            r.if_success = inst.removed_by;
+          else if (res->lease)
+            r.if_success = &res->lease->expires;
           break;
       }
       break;
@@ -170,14 +195,16 @@ PreResult evaluate(const Model& m, const Call& c, const Precondition& p) {
       int i = arg_instance(c, p.parent_param);
       const json* key = arg_value(c, p.param);
       if (i < 0) break;
-      r.eval = key && key->is_string() && m.instances[i].children.count(key->get<std::string>()) ? Eval::Pass
-                                                                                                : Eval::Fail;
+      r.eval = key && key->is_string() && m.instances[i].children.count(key->get<std::string>())
+                   ? Eval::Pass
+                   : Eval::Fail;
       break;
     }
     case C::NotValue: {
       const json* v = arg_value(c, p.param);
       if (!v || !v->is_string()) break;
-      bool listed = std::find(p.values.begin(), p.values.end(), v->get<std::string>()) != p.values.end();
+      bool listed =
+          std::find(p.values.begin(), p.values.end(), v->get<std::string>()) != p.values.end();
       if (!listed) break;
       const auto& privs = m.profile->users.at(c.user).privileges;
       bool privileged = !p.unless_privilege.empty() &&
@@ -207,7 +234,8 @@ int target_of(const Call& c) {
 
 std::string join(const std::set<std::string>& s) {
   std::string out;
-  for (const auto& x : s) out += (out.empty() ? "" : "|") + x;
+  for (const auto& x : s)
+    out += (out.empty() ? "" : "|") + x;
   return out;
 }
 
@@ -233,8 +261,9 @@ Expectation expect(const Model& m, const Call& c) {
     const auto& inst = m.instances[e.target];
     auto life = m.life(inst);
     e.pre_state = inst.owner != c.user ? "other-user"
-                  : life == Model::Life::Gone ? "gone"
-                                              : join(inst.states) + (life == Model::Life::Maybe ? "?" : "");
+                  : life == Model::Life::Gone
+                      ? "gone"
+                      : join(inst.states) + (life == Model::Life::Maybe ? "?" : "");
   } else {
     bool fresh = std::any_of(c.args.begin(), c.args.end(),
                              [](const auto& kv) { return kv.second.kind == Arg::Kind::Fresh; });
@@ -243,7 +272,8 @@ Expectation expect(const Model& m, const Call& c) {
   const auto& checks = m.spec->checks;
 
   if (c.variant == Call::Variant::NoAuth) {
-    e.acceptable.push_back({false, {checks.auth_error}, &checks.auth_required, &checks.auth_required});
+    e.acceptable.push_back(
+        {false, {checks.auth_error}, &checks.auth_required, &checks.auth_required});
     e.tested.push_back(&checks.auth_required);
     return e;
   }
@@ -254,7 +284,8 @@ Expectation expect(const Model& m, const Call& c) {
     for (const auto& p : c.op->preconditions)
       if (p.check == Precondition::Check::Present && c.variant == Call::Variant::OmitRequired &&
           (p.param == c.variant_param || p.param.rfind(c.variant_param + ".", 0) == 0)) {
-        if (std::find(o.errors.begin(), o.errors.end(), p.error) == o.errors.end()) o.errors.push_back(p.error);
+        if (std::find(o.errors.begin(), o.errors.end(), p.error) == o.errors.end())
+          o.errors.push_back(p.error);
         o.clause = o.if_success = &p.clause;
       }
     e.acceptable.push_back(o);
@@ -276,7 +307,8 @@ Expectation expect(const Model& m, const Call& c) {
         return e;
       }
       e.acceptable.push_back({false, {p.error}, &p.clause, r.if_success});
-      for (auto& a : alternatives) e.acceptable.push_back(a);
+      for (auto& a : alternatives)
+        e.acceptable.push_back(a);
       return e;
     }
     alternatives.push_back({false, {p.error}, &p.clause, r.if_success});  // Maybe
@@ -291,15 +323,18 @@ Expectation expect(const Model& m, const Call& c) {
   }
   Outcome success{true, {}, nullptr, nullptr};
   e.acceptable.push_back(success);
-  for (auto& a : alternatives) e.acceptable.push_back(a);
+  for (auto& a : alternatives)
+    e.acceptable.push_back(a);
   if (replay >= 0) {
     e.replay_of = replay;
-    e.tested.push_back(c.variant == Call::Variant::ConcurrentReplay ? &c.op->idempotency->concurrent_clause
-                                                                    : &c.op->idempotency->clause);
+    e.tested.push_back(c.variant == Call::Variant::ConcurrentReplay
+                           ? &c.op->idempotency->concurrent_clause
+                           : &c.op->idempotency->clause);
   } else {
     e.creates = std::any_of(c.op->effects.begin(), c.op->effects.end(),
                             [](const Effect& ef) { return ef.kind == Effect::Kind::Create; });
-    if (c.variant == Call::Variant::ConcurrentReplay) e.tested.push_back(&c.op->idempotency->concurrent_clause);
+    if (c.variant == Call::Variant::ConcurrentReplay)
+      e.tested.push_back(&c.op->idempotency->concurrent_clause);
   }
   return e;
 }
@@ -312,8 +347,10 @@ json resolve_value(const Call& c, const spec::ValueExpr& v) {
       const json* x = arg_value(c, v.param);
       return x ? *x : json();
     }
-    case spec::ValueExpr::Kind::Const: return v.value;
-    case spec::ValueExpr::Kind::Stable: return json();
+    case spec::ValueExpr::Kind::Const:
+      return v.value;
+    case spec::ValueExpr::Kind::Stable:
+      return json();
   }
   return json();
 }
@@ -363,7 +400,8 @@ void create_instance(Model& m, const Call& c, const Effect& ef, bool certain) {
   m.instances.push_back(std::move(inst));
   if (c.op->idempotency) {
     auto it = c.args.find(c.op->idempotency->token_param);
-    if (it != c.args.end() && it->second.kind == Arg::Kind::Token) m.token_of[{c.user, it->second.index}] = index;
+    if (it != c.args.end() && it->second.kind == Arg::Kind::Token)
+      m.token_of[{c.user, it->second.index}] = index;
   }
 }
 
@@ -378,7 +416,8 @@ void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain) {
   InstanceModel& inst = m.instances[i];
   const Resource* r = m.spec->find_resource(inst.resource);
   switch (ef.kind) {
-    case Effect::Kind::Create: break;
+    case Effect::Kind::Create:
+      break;
     case Effect::Kind::Set: {
       if (!ef.when_param_present.empty() && !arg_value(c, ef.when_param_present)) return;
       json v = resolve_value(c, *ef.value);
@@ -392,8 +431,10 @@ void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain) {
       break;
     }
     case Effect::Kind::SetState:
-      if (certain) inst.states = {ef.to};
-      else inst.states.insert(ef.to);
+      if (certain)
+        inst.states = {ef.to};
+      else
+        inst.states.insert(ef.to);
       inst.set_by[r->states->field] = &ef.clause;
       break;
     case Effect::Kind::RenewLease:
@@ -417,8 +458,10 @@ void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain) {
       const Resource* cr = m.spec->find_resource(ef.resource);
       std::set<std::string> next;
       for (const auto& s : ch->second.states)
-        if (s == cr->states->initial) next.insert(ef.to_any_of.begin(), ef.to_any_of.end());
-        else next.insert(s);
+        if (s == cr->states->initial)
+          next.insert(ef.to_any_of.begin(), ef.to_any_of.end());
+        else
+          next.insert(s);
       if (!certain) next.insert(ch->second.states.begin(), ch->second.states.end());
       ch->second.states = closure(*cr->states, next);
       // Only a certain advance starts the completion deadline: after an open or
@@ -439,13 +482,15 @@ void apply(Model& m, const Call& c) {
   Expectation e = expect(m, c);
   if (c.op->idempotency) {
     auto it = c.args.find(c.op->idempotency->token_param);
-    if (it != c.args.end() && it->second.kind == Arg::Kind::Token) m.tokens = std::max(m.tokens, it->second.index + 1);
+    if (it != c.args.end() && it->second.kind == Arg::Kind::Token)
+      m.tokens = std::max(m.tokens, it->second.index + 1);
   }
   if (e.replay_of >= 0) return;  // an idempotent replay changes nothing
   const Outcome* ok = e.success();
   if (!ok && !e.open) return;  // a certain error changes nothing
   bool certain = e.certain();
-  for (const auto& ef : c.op->effects) apply_effect(m, c, ef, certain);
+  for (const auto& ef : c.op->effects)
+    apply_effect(m, c, ef, certain);
 }
 
 void advance(Model& m, std::int64_t ms) {

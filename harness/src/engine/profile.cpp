@@ -21,11 +21,13 @@ struct Reader {
   [[noreturn]] void fail(const std::string& pointer, const std::string& reason) const {
     throw ProfileError(file + ": " + (pointer.empty() ? "/" : pointer) + ": " + reason);
   }
-  void keys(const json& j, const std::string& ptr, std::initializer_list<const char*> allowed) const {
+  void keys(const json& j, const std::string& ptr,
+            std::initializer_list<const char*> allowed) const {
     if (!j.is_object()) fail(ptr, "expected an object");
     for (const auto& [k, _] : j.items()) {
       bool ok = false;
-      for (const char* a : allowed) ok = ok || k == a;
+      for (const char* a : allowed)
+        ok = ok || k == a;
       if (!ok) fail(ptr + "/" + k, "unknown key '" + k + "'");
     }
   }
@@ -44,7 +46,8 @@ std::string read_secret_file(const Reader& r, const std::string& path, const std
   if (!in) r.fail(ptr, "cannot read the password file named here");
   std::string s;
   std::getline(in, s);
-  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' '))
+    s.pop_back();
   if (s.empty()) r.fail(ptr, "the password file named here is empty");
   return s;
 }
@@ -61,9 +64,10 @@ Profile load_profile(const std::string& file) {
     throw ProfileError(file + ": not valid JSON: " + e.what());
   }
   Reader r{file};
-  r.keys(j, "", {"url", "binding", "users", "items", "missing_item_id", "tls", "session_timeout_seconds",
-                 "cleanup_grace_seconds", "clock_tolerance_seconds", "prepare_timeout_seconds",
-                 "request_timeout_seconds", "clock_control"});
+  r.keys(j, "",
+         {"url", "binding", "users", "items", "missing_item_id", "tls", "session_timeout_seconds",
+          "cleanup_grace_seconds", "clock_tolerance_seconds", "prepare_timeout_seconds",
+          "request_timeout_seconds", "clock_control"});
   Profile p;
   if (j.contains("url")) p.url = r.str(j["url"], "/url");
   if (j.contains("binding")) p.binding = r.str(j["binding"], "/binding");
@@ -77,19 +81,23 @@ Profile load_profile(const std::string& file) {
     if (!u.contains("name")) r.fail(ptr, "missing 'name'");
     user.name = r.str(u["name"], ptr + "/name");
     if (u.contains("password_env") == u.contains("password_file"))
-      r.fail(ptr, "give exactly one of 'password_env' or 'password_file' (passwords never sit in a profile)");
+      r.fail(ptr,
+             "give exactly one of 'password_env' or 'password_file' (passwords never sit in a "
+             "profile)");
     if (u.contains("password_env")) {
       std::string var = r.str(u["password_env"], ptr + "/password_env");
       const char* v = std::getenv(var.c_str());
       if (!v || !*v) r.fail(ptr + "/password_env", "environment variable " + var + " is not set");
       user.password = v;
     } else {
-      user.password = read_secret_file(r, r.str(u["password_file"], ptr + "/password_file"), ptr + "/password_file");
+      user.password = read_secret_file(r, r.str(u["password_file"], ptr + "/password_file"),
+                                       ptr + "/password_file");
     }
     if (u.contains("privileges")) {
       if (!u["privileges"].is_array()) r.fail(ptr + "/privileges", "expected an array of strings");
       for (std::size_t k = 0; k < u["privileges"].size(); ++k)
-        user.privileges.push_back(r.str(u["privileges"][k], ptr + "/privileges/" + std::to_string(k)));
+        user.privileges.push_back(
+            r.str(u["privileges"][k], ptr + "/privileges/" + std::to_string(k)));
     }
     if (p.user(user.name)) r.fail(ptr + "/name", "duplicate user '" + user.name + "'");
     p.users.push_back(std::move(user));
@@ -109,8 +117,9 @@ Profile load_profile(const std::string& file) {
       item.files.push_back(r.str(it["files"][k], ptr + "/files/" + std::to_string(k)));
     p.items.push_back(std::move(item));
   }
-  p.missing_item_id = j.contains("missing_item_id") ? r.str(j["missing_item_id"], "/missing_item_id")
-                                                    : "00000000-0000-4000-8000-00000c0ffee0";
+  p.missing_item_id = j.contains("missing_item_id")
+                          ? r.str(j["missing_item_id"], "/missing_item_id")
+                          : "00000000-0000-4000-8000-00000c0ffee0";
   for (const auto& item : p.items)
     if (item.id == p.missing_item_id) r.fail("/missing_item_id", "this id names one of the items");
   if (j.contains("tls")) {
@@ -125,7 +134,8 @@ Profile load_profile(const std::string& file) {
     p.session_timeout_s = r.seconds(j["session_timeout_seconds"], "/session_timeout_seconds");
     if (p.session_timeout_s <= 0) r.fail("/session_timeout_seconds", "must be positive");
   }
-  if (j.contains("cleanup_grace_seconds")) p.cleanup_grace_s = r.seconds(j["cleanup_grace_seconds"], "/cleanup_grace_seconds");
+  if (j.contains("cleanup_grace_seconds"))
+    p.cleanup_grace_s = r.seconds(j["cleanup_grace_seconds"], "/cleanup_grace_seconds");
   if (j.contains("clock_tolerance_seconds"))
     p.clock_tolerance_s = r.seconds(j["clock_tolerance_seconds"], "/clock_tolerance_seconds");
   if (j.contains("prepare_timeout_seconds"))

@@ -6,8 +6,8 @@
 #include <rapidcheck/state.h>
 
 #include <chrono>
-#include <iostream>
 #include <cmath>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -27,7 +27,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::int64_t epoch_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -53,21 +54,26 @@ class Target {
       control_ = std::make_unique<Transport>(control);
       auto r = control_->send({"GET", "/clock", "", {}, std::nullopt});
       if (r.status != 200)
-        throw TargetError("clock control at " + profile_.clock_control + " does not answer GET /clock (" +
-                          (r.transport_error.empty() ? "HTTP " + std::to_string(r.status) : r.transport_error) + ")");
+        throw TargetError(
+            "clock control at " + profile_.clock_control + " does not answer GET /clock (" +
+            (r.transport_error.empty() ? "HTTP " + std::to_string(r.status) : r.transport_error) +
+            ")");
     }
   }
 
   const spec::Binding& binding() const { return binding_; }
   const std::string& token(int user) const { return tokens_.at(user); }
   HttpResponse send(int user, const HttpRequest& r) { return transports_.at(user)->send(r); }
-  std::unique_ptr<Transport> fresh_transport() const { return std::make_unique<Transport>(profile_); }
+  std::unique_ptr<Transport> fresh_transport() const {
+    return std::make_unique<Transport>(profile_);
+  }
 
   // Puts the target in a known state and returns the epoch ms of model time 0.
   std::int64_t begin_sequence() {
     if (control_) {
       auto r = control_->send({"POST", "/reset", "", {}, std::string("{}")});
-      if (r.status < 200 || r.status > 299) throw std::runtime_error("clock control: POST /reset failed");
+      if (r.status < 200 || r.status > 299)
+        throw std::runtime_error("clock control: POST /reset failed");
       return server_clock_ms();
     }
     cleanup();
@@ -76,7 +82,8 @@ class Target {
 
   void advance(std::int64_t ms) {
     if (control_) {
-      auto r = control_->send({"POST", "/clock/advance", "", {}, json{{"milliseconds", ms}}.dump()});
+      auto r =
+          control_->send({"POST", "/clock/advance", "", {}, json{{"milliseconds", ms}}.dump()});
       if (r.status != 200) throw std::runtime_error("clock control: POST /clock/advance failed");
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
@@ -100,7 +107,8 @@ class Target {
     const Operation* lister = nullptr;
     const Operation* remover = nullptr;
     for (const Operation* op : spec_.operations()) {
-      bool no_required = std::none_of(op->params.begin(), op->params.end(), [](const Param& p) { return p.required; });
+      bool no_required = std::none_of(op->params.begin(), op->params.end(),
+                                      [](const Param& p) { return p.required; });
       if (op->returns.kind == spec::Returns::Kind::IdList && no_required) lister = op;
       for (const auto& e : op->effects)
         if (e.kind == spec::Effect::Kind::Remove) remover = op;
@@ -165,14 +173,22 @@ json resolve(const Call& c, const Memory& mem) {
   json args = json::object();
   for (const auto& [name, a] : c.args) {
     switch (a.kind) {
-      case Arg::Kind::Absent: break;
-      case Arg::Kind::Value: args[name] = a.value; break;
-      case Arg::Kind::Instance:
-        args[name] = a.index < static_cast<int>(mem.ids.size()) && !mem.ids[a.index].empty() ? mem.ids[a.index]
-                                                                                              : fresh_id(1000 + a.index);
+      case Arg::Kind::Absent:
         break;
-      case Arg::Kind::Fresh: args[name] = fresh_id(a.index); break;
-      case Arg::Kind::Token: args[name] = "conformance-token-" + std::to_string(a.index); break;
+      case Arg::Kind::Value:
+        args[name] = a.value;
+        break;
+      case Arg::Kind::Instance:
+        args[name] = a.index < static_cast<int>(mem.ids.size()) && !mem.ids[a.index].empty()
+                         ? mem.ids[a.index]
+                         : fresh_id(1000 + a.index);
+        break;
+      case Arg::Kind::Fresh:
+        args[name] = fresh_id(a.index);
+        break;
+      case Arg::Kind::Token:
+        args[name] = "conformance-token-" + std::to_string(a.index);
+        break;
     }
   }
   return args;
@@ -188,15 +204,24 @@ std::string show_call(const Call& c, const Profile& p) {
     os << (first ? "" : ", ") << param.name << "=";
     first = false;
     switch (it->second.kind) {
-      case Arg::Kind::Instance: os << "#" << it->second.index; break;
-      case Arg::Kind::Fresh: os << "<never-existing id " << it->second.index << ">"; break;
-      case Arg::Kind::Token: os << "<token " << it->second.index << ">"; break;
-      default: os << it->second.value.dump(); break;
+      case Arg::Kind::Instance:
+        os << "#" << it->second.index;
+        break;
+      case Arg::Kind::Fresh:
+        os << "<never-existing id " << it->second.index << ">";
+        break;
+      case Arg::Kind::Token:
+        os << "<token " << it->second.index << ">";
+        break;
+      default:
+        os << it->second.value.dump();
+        break;
     }
   }
   os << ")";
   if (c.variant != Call::Variant::Normal)
-    os << " [" << to_string(c.variant) << (c.variant_param.empty() ? "" : " " + c.variant_param) << "]";
+    os << " [" << to_string(c.variant) << (c.variant_param.empty() ? "" : " " + c.variant_param)
+       << "]";
   return os.str();
 }
 
@@ -207,7 +232,8 @@ std::string expected_summary(const Expectation& e, const spec::Spec& spec) {
     std::string s = "success";
     if (!o.success) {
       s.clear();
-      for (const auto& err : o.errors) s += (s.empty() ? "" : "/") + std::to_string(spec.errors.at(err).http_status) + " " + err;
+      for (const auto& err : o.errors)
+        s += (s.empty() ? "" : "/") + std::to_string(spec.errors.at(err).http_status) + " " + err;
     }
     out += (out.empty() ? "" : " or ") + s;
   }
@@ -227,21 +253,24 @@ void remember(Memory& mem, const Model& post, const Call& c, const Decoded& d) {
       for (const auto& ef : op->effects)
         if (ef.kind == spec::Effect::Kind::Create && ef.resource == r->name)
           for (const auto& [field, ve] : ef.fields)
-            if (ve.kind == spec::ValueExpr::Kind::Stable && d.result.contains(field) && !mem.stable[i].contains(field))
+            if (ve.kind == spec::ValueExpr::Kind::Stable && d.result.contains(field) &&
+                !mem.stable[i].contains(field))
               mem.stable[i][field] = d.result[field];
     if (r->lease && d.result.contains(r->lease->field) && d.result[r->lease->field].is_string())
-      if (auto ms = parse_datetime(d.result[r->lease->field].get<std::string>())) mem.observed_expiry_ms[i] = *ms;
+      if (auto ms = parse_datetime(d.result[r->lease->field].get<std::string>()))
+        mem.observed_expiry_ms[i] = *ms;
   }
   auto note_child = [&](int i, const json& f) {
     for (const auto& [_, r] : spec.resources)
-      if (r.kind == Resource::Kind::Child && r.states && f.is_object() && f.contains(r.key) && f[r.key].is_string() &&
-          f.contains(r.states->field) && f[r.states->field].is_string())
+      if (r.kind == Resource::Kind::Child && r.states && f.is_object() && f.contains(r.key) &&
+          f[r.key].is_string() && f.contains(r.states->field) && f[r.states->field].is_string())
         mem.child_state[{i, f[r.key].get<std::string>()}] = f[r.states->field].get<std::string>();
   };
   if (ret.kind == spec::Returns::Kind::Children && d.result.is_array()) {
     int i = arg_instance(c, ret.parent_param);
     if (i >= 0)
-      for (const auto& f : d.result) note_child(i, f);
+      for (const auto& f : d.result)
+        note_child(i, f);
   }
   if (ret.kind == spec::Returns::Kind::Child) {
     int i = arg_instance(c, ret.parent_param);
@@ -273,6 +302,88 @@ void count_exercised(Recorder& rec, const CallVerdict& v) {
   throw Fail(v.clause + ": expected " + v.expected + "; got " + v.actual);
 }
 
+const char* kind_name(Arg::Kind k) {
+  switch (k) {
+    case Arg::Kind::Absent:
+      return "absent";
+    case Arg::Kind::Value:
+      return "value";
+    case Arg::Kind::Instance:
+      return "instance";
+    case Arg::Kind::Fresh:
+      return "fresh";
+    case Arg::Kind::Token:
+      return "token";
+  }
+  return "?";
+}
+
+}  // namespace
+
+json call_to_json(const Call& c) {
+  json args = json::object();
+  for (const auto& [name, a] : c.args) {
+    if (a.kind == Arg::Kind::Absent) continue;
+    json x = {{"kind", kind_name(a.kind)}};
+    if (a.kind == Arg::Kind::Value)
+      x["value"] = a.value;
+    else
+      x["index"] = a.index;
+    args[name] = x;
+  }
+  json j = {{"operation", c.op->full_name}, {"user", c.user}, {"args", args}};
+  if (c.variant != Call::Variant::Normal) j["variant"] = to_string(c.variant);
+  if (!c.variant_param.empty()) j["variant_param"] = c.variant_param;
+  return j;
+}
+
+Call call_from_json(const spec::Spec& spec, const json& j) {
+  auto bad = [](const std::string& why) { throw std::invalid_argument("trace command: " + why); };
+  if (!j.is_object() || !j.contains("operation") || !j["operation"].is_string())
+    bad("no 'operation'");
+  Call c;
+  c.op = spec.find_operation(j["operation"].get<std::string>());
+  if (!c.op) bad("operation '" + j["operation"].get<std::string>() + "' is not in the spec");
+  if (!j.contains("user") || !j["user"].is_number_integer() || j["user"].get<int>() < 0)
+    bad("no valid 'user'");
+  c.user = j["user"].get<int>();
+  if (j.contains("args")) {
+    if (!j["args"].is_object()) bad("'args' is not an object");
+    for (const auto& [name, x] : j["args"].items()) {
+      if (!c.op->param(name)) bad("'" + name + "' is not a parameter of " + c.op->full_name);
+      if (!x.is_object() || !x.contains("kind") || !x["kind"].is_string())
+        bad("argument '" + name + "' has no kind");
+      std::string k = x["kind"].get<std::string>();
+      Arg a;
+      if (k == "value") {
+        a.kind = Arg::Kind::Value;
+        a.value = x.value("value", json());
+      } else {
+        a.kind = k == "instance" ? Arg::Kind::Instance
+                 : k == "fresh"  ? Arg::Kind::Fresh
+                 : k == "token"  ? Arg::Kind::Token
+                                 : Arg::Kind::Absent;
+        if (a.kind == Arg::Kind::Absent)
+          bad("argument '" + name + "' has unknown kind '" + k + "'");
+        if (!x.contains("index") || !x["index"].is_number_integer() || x["index"].get<int>() < 0)
+          bad("argument '" + name + "' has no valid index");
+        a.index = x["index"].get<int>();
+      }
+      c.args[name] = a;
+    }
+  }
+  std::string v = j.value("variant", "normal");
+  for (auto cand :
+       {Call::Variant::Normal, Call::Variant::NoAuth, Call::Variant::OmitRequired,
+        Call::Variant::WrongType, Call::Variant::MalformedBody, Call::Variant::ConcurrentReplay})
+    if (to_string(cand) == v) c.variant = cand;
+  if (to_string(c.variant) != v) bad("unknown variant '" + v + "'");
+  c.variant_param = j.value("variant_param", "");
+  return c;
+}
+
+namespace {
+
 // ---- commands ---------------------------------------------------------------------
 
 struct CallCommand : Cmd {
@@ -281,7 +392,8 @@ struct CallCommand : Cmd {
 
   void checkPreconditions(const Model& m) const override {
     for (const auto& [_, a] : call.args)
-      if (a.kind == Arg::Kind::Instance && a.index >= static_cast<int>(m.instances.size())) RC_DISCARD("stale reference");
+      if (a.kind == Arg::Kind::Instance && a.index >= static_cast<int>(m.instances.size()))
+        RC_DISCARD("stale reference");
     if (call.user >= static_cast<int>(m.profile->users.size())) RC_DISCARD("no such user");
   }
   void apply(Model& m) const override { engine::apply(m, call); }
@@ -298,17 +410,23 @@ struct CallCommand : Cmd {
                                                                        : Breakage::None;
     std::string token = call.variant == Call::Variant::NoAuth ? "" : sut.target->token(call.user);
     HttpRequest req = encode(binding, *call.op, args, token, breakage, call.variant_param);
-    ++sut.rec->coverage.generated[call.op->full_name + (call.variant == Call::Variant::Normal ? "" : " [" + to_string(call.variant) + "]")];
+    ++sut.rec->coverage
+          .generated[call.op->full_name + (call.variant == Call::Variant::Normal
+                                               ? ""
+                                               : " [" + to_string(call.variant) + "]")];
 
     std::vector<HttpResponse> answers;
     if (call.variant == Call::Variant::ConcurrentReplay) {
       int n = std::max(2, sut.config->concurrency);
       answers.resize(n);
       std::vector<std::unique_ptr<Transport>> ts;
-      for (int i = 0; i < n; ++i) ts.push_back(sut.target->fresh_transport());
+      for (int i = 0; i < n; ++i)
+        ts.push_back(sut.target->fresh_transport());
       std::vector<std::thread> threads;
-      for (int i = 0; i < n; ++i) threads.emplace_back([&, i] { answers[i] = ts[i]->send(req); });
-      for (auto& t : threads) t.join();
+      for (int i = 0; i < n; ++i)
+        threads.emplace_back([&, i] { answers[i] = ts[i]->send(req); });
+      for (auto& t : threads)
+        t.join();
     } else {
       answers.push_back(sut.target->send(call.user, req));
     }
@@ -320,27 +438,32 @@ struct CallCommand : Cmd {
     if (call.variant == Call::Variant::ConcurrentReplay && v.violations.empty() && v.new_id) {
       for (std::size_t i = 1; i < answers.size(); ++i) {
         Decoded di = decode(*pre.spec, binding, *call.op, answers[i]);
-        std::string got = di.kind == Decoded::Kind::Success && di.result.is_string() ? di.result.get<std::string>()
-                          : di.kind == Decoded::Kind::Transport ? "no answer: " + di.transport_error
-                                                                  : "HTTP " + std::to_string(di.status);
+        std::string got = di.kind == Decoded::Kind::Success && di.result.is_string()
+                              ? di.result.get<std::string>()
+                          : di.kind == Decoded::Kind::Transport
+                              ? "no answer: " + di.transport_error
+                              : "HTTP " + std::to_string(di.status);
         if (!v.new_id || got != *v.new_id) {
           v.violations.push_back({call.op->idempotency->concurrent_clause.id, call.op->full_name,
                                   "every one of " + std::to_string(answers.size()) +
-                                      " concurrent creates with one client_token answers " + (v.new_id ? *v.new_id : "one id"),
+                                      " concurrent creates with one client_token answers " +
+                                      (v.new_id ? *v.new_id : "one id"),
                                   "answer " + std::to_string(i + 1) + ": " + got});
           break;
         }
       }
     }
     if (v.new_id) sut.mem.ids.push_back(*v.new_id);
-    while (sut.mem.ids.size() < post.instances.size()) sut.mem.ids.push_back("");
+    while (sut.mem.ids.size() < post.instances.size())
+      sut.mem.ids.push_back("");
     remember(sut.mem, post, call, d);
 
     Recorder& rec = *sut.rec;
     count_exercised(rec, v);
     ++rec.coverage.matrix[call.op->full_name][e.pre_state][v.outcome];
     if (!v.observed_open.empty()) ++rec.coverage.observed_open[v.observed_open];
-    for (const auto& viol : v.violations) ++rec.coverage.violations[viol.clause];
+    for (const auto& viol : v.violations)
+      ++rec.coverage.violations[viol.clause];
 
     TraceStep step;
     step.description = show_call(call, *pre.profile);
@@ -349,11 +472,14 @@ struct CallCommand : Cmd {
     step.expected = expected_summary(e, *pre.spec);
     step.outcome = v.outcome + (d.status ? " (HTTP " + std::to_string(d.status) + ")" : "");
     step.violations = v.violations;
+    step.command = call_to_json(call);
     sut.trace.push_back(std::move(step));
     if (!v.violations.empty()) fail_sequence(sut, v.violations.front());
   }
 
-  void show(std::ostream& os) const override { os << call.op->full_name << " by user " << call.user; }
+  void show(std::ostream& os) const override {
+    os << call.op->full_name << " by user " << call.user;
+  }
 };
 
 struct AdvanceCommand : Cmd {
@@ -367,6 +493,7 @@ struct AdvanceCommand : Cmd {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3f", ms / 1000.0);
     step.description = std::string("time passes: ") + buf + " s";
+    step.command = {{"advance_ms", ms}};
     sut.trace.push_back(std::move(step));
   }
   void show(std::ostream& os) const override { os << "advance " << ms << " ms"; }
@@ -383,7 +510,8 @@ T uniform(T lo, T hi) {
 
 int pick(const std::vector<int>& weights) {
   int total = 0;
-  for (int w : weights) total += w;
+  for (int w : weights)
+    total += w;
   int r = uniform<int>(0, total);
   for (std::size_t i = 0; i < weights.size(); ++i) {
     if (r < weights[i]) return static_cast<int>(i);
@@ -393,9 +521,12 @@ int pick(const std::vector<int>& weights) {
 }
 
 const std::vector<std::string>& texts() {
-  static const std::vector<std::string> t = {"disk full", "checksum mismatch on disk-0.vmdk",
-                                             "connexion interrompue: délai dépassé", "quote \" and \\ backslash",
-                                             "line\nbreak and\ttab", "\xe2\x9c\x93 done? no"};
+  static const std::vector<std::string> t = {"disk full",
+                                             "checksum mismatch on disk-0.vmdk",
+                                             "connexion interrompue: délai dépassé",
+                                             "quote \" and \\ backslash",
+                                             "line\nbreak and\ttab",
+                                             "\xe2\x9c\x93 done? no"};
   return t;
 }
 
@@ -403,27 +534,32 @@ Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user);
 
 json gen_value(const Model& m, const TypeRef& t, int user) {
   switch (t.kind) {
-    case TypeRef::Kind::Long: return uniform<int>(0, 101);
-    case TypeRef::Kind::Boolean: return *rc::gen::arbitrary<bool>();
+    case TypeRef::Kind::Long:
+      return uniform<int>(0, 101);
+    case TypeRef::Kind::Boolean:
+      return *rc::gen::arbitrary<bool>();
     case TypeRef::Kind::Id: {
       const Resource* r = m.spec->find_resource(t.target);
       if (r && r->kind == Resource::Kind::External) {
         std::vector<int> w(m.profile->items.size(), 8);
         w.push_back(1);
         int i = pick(w);
-        return i < static_cast<int>(m.profile->items.size()) ? m.profile->items[i].id : m.profile->missing_item_id;
+        return i < static_cast<int>(m.profile->items.size()) ? m.profile->items[i].id
+                                                             : m.profile->missing_item_id;
       }
       return fresh_id(uniform<int>(0, 3));
     }
     case TypeRef::Kind::Named: {
       const spec::TypeDef* td = m.spec->find_type(t.target);
-      if (td->kind == spec::TypeDef::Kind::Enum) return td->values[uniform<std::size_t>(0, td->values.size())];
+      if (td->kind == spec::TypeDef::Kind::Enum)
+        return td->values[uniform<std::size_t>(0, td->values.size())];
       json obj = json::object();
       for (const auto& f : td->fields)
         if (f.always || uniform<int>(0, 10) != 0) obj[f.name] = gen_value(m, f.type, user);
       return obj;
     }
-    default: return texts()[uniform<std::size_t>(0, texts().size())];
+    default:
+      return texts()[uniform<std::size_t>(0, texts().size())];
   }
 }
 
@@ -438,12 +574,18 @@ Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user) {
     for (std::size_t i = 0; i < m.instances.size(); ++i) {
       const auto& inst = m.instances[i];
       if (inst.resource != r->name) continue;
-      if (inst.owner != user) others.push_back(static_cast<int>(i));
-      else if (m.life(inst) == Model::Life::Gone) own_gone.push_back(static_cast<int>(i));
-      else own_alive.push_back(static_cast<int>(i));
+      if (inst.owner != user)
+        others.push_back(static_cast<int>(i));
+      else if (m.life(inst) == Model::Life::Gone)
+        own_gone.push_back(static_cast<int>(i));
+      else
+        own_alive.push_back(static_cast<int>(i));
     }
     int k = pick({own_alive.empty() ? 0 : 12, own_gone.empty() ? 0 : 2, others.empty() ? 0 : 2, 1});
-    const std::vector<int>* pool = k == 0 ? &own_alive : k == 1 ? &own_gone : k == 2 ? &others : nullptr;
+    const std::vector<int>* pool = k == 0   ? &own_alive
+                                   : k == 1 ? &own_gone
+                                   : k == 2 ? &others
+                                            : nullptr;
     if (!pool) {
       a.kind = Arg::Kind::Fresh;
       a.index = uniform<int>(0, 3);
@@ -460,7 +602,8 @@ Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user) {
     for (const auto& q : partial.op->params) {
       int i = arg_instance(partial, q.name);
       if (i >= 0 && m.instances[i].resource == r->parent)
-        for (const auto& [key, _] : m.instances[i].children) keys.push_back(key);
+        for (const auto& [key, _] : m.instances[i].children)
+          keys.push_back(key);
     }
     // Children the model has seen advanced are worth looking at again.
     std::vector<std::string> advanced;
@@ -471,7 +614,8 @@ Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user) {
           if (ch.advanced_ms >= 0) advanced.push_back(key);
     }
     if (keys.empty())
-      for (const auto& item : m.profile->items) keys.insert(keys.end(), item.files.begin(), item.files.end());
+      for (const auto& item : m.profile->items)
+        keys.insert(keys.end(), item.files.begin(), item.files.end());
     int k = pick({keys.empty() ? 0 : 10, advanced.empty() ? 0 : 10, 1});
     a.value = k == 0   ? keys[uniform<std::size_t>(0, keys.size())]
               : k == 1 ? advanced[uniform<std::size_t>(0, advanced.size())]
@@ -481,9 +625,11 @@ Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user) {
   if (p.generate == "token") {
     std::vector<int> live;
     for (const auto& [key, inst] : m.token_of)
-      if (key.first == user && m.life(m.instances[inst]) == Model::Life::Alive) live.push_back(key.second);
+      if (key.first == user && m.life(m.instances[inst]) == Model::Life::Alive)
+        live.push_back(key.second);
     a.kind = Arg::Kind::Token;
-    a.index = !live.empty() && uniform<int>(0, 5) < 2 ? live[uniform<std::size_t>(0, live.size())] : m.tokens;
+    a.index = !live.empty() && uniform<int>(0, 5) < 2 ? live[uniform<std::size_t>(0, live.size())]
+                                                      : m.tokens;
     return a;
   }
   if (p.type.kind == TypeRef::Kind::Long && (p.min || p.max)) {
@@ -506,39 +652,48 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
     bool pending = false;
     for (const auto& inst : m.instances)
       for (const auto& [_, ch] : inst.children)
-        pending = pending || (ch.advanced_ms >= 0 && m.now_ms - ch.advanced_ms < m.profile->prepare_timeout_s * 1000);
+        pending = pending || (ch.advanced_ms >= 0 &&
+                              m.now_ms - ch.advanced_ms < m.profile->prepare_timeout_s * 1000);
     if (time_steps && uniform<int>(0, 100) < (pending ? 30 : 12)) {
-      std::vector<std::int64_t> steps = {1000, T / 3, T / 2, T, T + 1,
-                                         static_cast<std::int64_t>(m.profile->prepare_timeout_s * 1000) + 1};
-      if (!m.profile->virtual_clock()) steps = {T / 4, T / 2, T + m.grace_ms() + m.tolerance_ms() + 200};
+      std::vector<std::int64_t> steps = {
+          1000, T / 3, T / 2,
+          T,    T + 1, static_cast<std::int64_t>(m.profile->prepare_timeout_s * 1000) + 1};
+      if (!m.profile->virtual_clock())
+        steps = {T / 4, T / 2, T + m.grace_ms() + m.tolerance_ms() + 200};
       return std::make_shared<AdvanceCommand>(steps[uniform<std::size_t>(0, steps.size())]);
     }
     Call call;
-    call.user = uniform<int>(0, 10) < 8 ? 0 : 1 + uniform<int>(0, static_cast<int>(m.profile->users.size()) - 1);
+    call.user = uniform<int>(0, 10) < 8
+                    ? 0
+                    : 1 + uniform<int>(0, static_cast<int>(m.profile->users.size()) - 1);
     auto ops = spec.operations();
     int own_alive = 0;
     bool advanced_child = false;
     for (const auto& inst : m.instances) {
       bool mine = inst.owner == call.user && m.life(inst) == Model::Life::Alive;
       own_alive += mine;
-      for (const auto& [_, ch] : inst.children) advanced_child = advanced_child || (mine && ch.advanced_ms >= 0);
+      for (const auto& [_, ch] : inst.children)
+        advanced_child = advanced_child || (mine && ch.advanced_ms >= 0);
     }
     std::vector<int> w;
     for (const Operation* op : ops) {
-      bool creates = std::any_of(op->effects.begin(), op->effects.end(),
-                                 [](const spec::Effect& e) { return e.kind == spec::Effect::Kind::Create; });
-      bool observes_children =
-          op->returns.kind == spec::Returns::Kind::Children || op->returns.kind == spec::Returns::Kind::Child;
+      bool creates = std::any_of(op->effects.begin(), op->effects.end(), [](const spec::Effect& e) {
+        return e.kind == spec::Effect::Kind::Create;
+      });
+      bool observes_children = op->returns.kind == spec::Returns::Kind::Children ||
+                               op->returns.kind == spec::Returns::Kind::Child;
       w.push_back(creates ? (own_alive < 2 ? 12 : 4) : observes_children && advanced_child ? 7 : 4);
     }
     call.op = ops[pick(w)];
-    for (const auto& p : call.op->params) call.args[p.name] = gen_arg(m, call, p, call.user);
+    for (const auto& p : call.op->params)
+      call.args[p.name] = gen_arg(m, call, p, call.user);
     // An idempotent replay repeats the first call's arguments.
     if (call.op->idempotency) {
       const Arg& tok = call.args[call.op->idempotency->token_param];
       auto it = m.token_of.find({call.user, tok.index});
       if (tok.kind == Arg::Kind::Token && it != m.token_of.end())
-        for (const auto& [name, v] : m.instances[it->second].create_args.items()) call.args[name] = Arg{Arg::Kind::Value, v, -1};
+        for (const auto& [name, v] : m.instances[it->second].create_args.items())
+          call.args[name] = Arg{Arg::Kind::Value, v, -1};
     }
     // Deliberately bad requests.
     const auto& ob = binding.operations.at(call.op->full_name);
@@ -548,20 +703,26 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
       if (loc == ob.params.end()) continue;
       // Leaving out a query parameter that tells two operations apart (the same
       // method, path and dispatch query) makes a valid request for the other one.
-      bool dispatch = loc->second.in == ParamLocation::In::Query &&
-                      std::any_of(binding.operations.begin(), binding.operations.end(), [&](const auto& kv) {
-                        return kv.first != call.op->full_name && kv.second.method == ob.method &&
-                               kv.second.path == ob.path && kv.second.query == ob.query;
-                      });
-      if (p.required && loc->second.in != ParamLocation::In::Path && !dispatch) omittable.push_back(p.name);
-      if (loc->second.in == ParamLocation::In::Body && call.args[p.name].kind == Arg::Kind::Value) body_params.push_back(p.name);
+      bool dispatch =
+          loc->second.in == ParamLocation::In::Query &&
+          std::any_of(binding.operations.begin(), binding.operations.end(), [&](const auto& kv) {
+            return kv.first != call.op->full_name && kv.second.method == ob.method &&
+                   kv.second.path == ob.path && kv.second.query == ob.query;
+          });
+      if (p.required && loc->second.in != ParamLocation::In::Path && !dispatch)
+        omittable.push_back(p.name);
+      if (loc->second.in == ParamLocation::In::Body && call.args[p.name].kind == Arg::Kind::Value)
+        body_params.push_back(p.name);
     }
-    bool has_body = std::any_of(ob.params.begin(), ob.params.end(),
-                                [](const auto& kv) { return kv.second.in == ParamLocation::In::Body; });
+    bool has_body = std::any_of(ob.params.begin(), ob.params.end(), [](const auto& kv) {
+      return kv.second.in == ParamLocation::In::Body;
+    });
     int v = pick({100, 3, omittable.empty() ? 0 : 4, body_params.empty() ? 0 : 3, has_body ? 2 : 0,
                   call.op->idempotency ? 3 : 0});
     switch (v) {
-      case 1: call.variant = Call::Variant::NoAuth; break;
+      case 1:
+        call.variant = Call::Variant::NoAuth;
+        break;
       case 2:
         call.variant = Call::Variant::OmitRequired;
         call.variant_param = omittable[uniform<std::size_t>(0, omittable.size())];
@@ -570,7 +731,9 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
         call.variant = Call::Variant::WrongType;
         call.variant_param = body_params[uniform<std::size_t>(0, body_params.size())];
         break;
-      case 4: call.variant = Call::Variant::MalformedBody; break;
+      case 4:
+        call.variant = Call::Variant::MalformedBody;
+        break;
       case 5: {
         call.variant = Call::Variant::ConcurrentReplay;
         call.args[call.op->idempotency->token_param] = Arg{Arg::Kind::Token, json(), m.tokens};
@@ -582,7 +745,8 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
         if (!pe.creates || !pe.certain()) call.variant = Call::Variant::Normal;
         break;
       }
-      default: break;
+      default:
+        break;
     }
     (void)cfg;
     return std::make_shared<CallCommand>(std::move(call));
@@ -613,7 +777,8 @@ RunResult run(const RunConfig& config) {
     // Once the shrink budget is spent every further candidate "passes", so
     // RapidCheck settles on the smallest failure found so far.
     if (rec.first_failure_at &&
-        std::chrono::duration<double>(Clock::now() - *rec.first_failure_at).count() > config.shrink_budget_s)
+        std::chrono::duration<double>(Clock::now() - *rec.first_failure_at).count() >
+            config.shrink_budget_s)
       RC_SUCCEED("shrink budget spent");
     Sut sut;
     sut.target = &target;
@@ -633,6 +798,7 @@ RunResult run(const RunConfig& config) {
       progress.seconds = std::chrono::duration<double>(Clock::now() - rec.start).count();
       progress.failures = rec.failing_runs;
       progress.clauses_reached = rec.coverage.clauses.size();
+      progress.coverage = &rec.coverage;
       config.on_progress(progress);
     }
   };
@@ -686,6 +852,63 @@ RunResult run(const RunConfig& config) {
     out.failure = f;
   }
   out.passed = !out.failure;
+  return out;
+}
+
+void merge(Coverage& into, const Coverage& from) {
+  for (const auto& [k, n] : from.clauses)
+    into.clauses[k] += n;
+  for (const auto& [k, n] : from.violations)
+    into.violations[k] += n;
+  for (const auto& [k, n] : from.observed_open)
+    into.observed_open[k] += n;
+  for (const auto& [k, n] : from.generated)
+    into.generated[k] += n;
+  for (const auto& [op, states] : from.matrix)
+    for (const auto& [st, outcomes] : states)
+      for (const auto& [out, n] : outcomes)
+        into.matrix[op][st][out] += n;
+}
+
+ReplayResult replay(const RunConfig& config, const std::vector<json>& commands) {
+  const spec::Spec& spec = *config.spec;
+  if (!spec.bindings.count(config.profile.binding))
+    throw std::invalid_argument("binding '" + config.profile.binding + "' is not in the spec");
+  Target target(spec, config.profile);
+  target.connect();
+  Recorder rec;
+  Sut sut;
+  sut.target = &target;
+  sut.config = &config;
+  sut.rec = &rec;
+  sut.mem.clock_base_ms = target.begin_sequence();
+  Model m = initial_model(spec, config.profile, config.strictness);
+  ReplayResult out;
+  try {
+    for (const auto& j : commands) {
+      std::shared_ptr<const Cmd> cmd;
+      if (j.is_object() && j.contains("advance_ms")) {
+        if (!j["advance_ms"].is_number_integer() || j["advance_ms"].get<std::int64_t>() < 0)
+          throw std::invalid_argument("trace command: 'advance_ms' must be a non-negative integer");
+        cmd = std::make_shared<AdvanceCommand>(j["advance_ms"].get<std::int64_t>());
+      } else {
+        Call c = call_from_json(spec, j);
+        if (c.user >= static_cast<int>(config.profile.users.size()))
+          throw std::invalid_argument("trace command: user " + std::to_string(c.user) +
+                                      " is not in the profile");
+        for (const auto& [_, a] : c.args)
+          if (a.kind == Arg::Kind::Instance && a.index >= static_cast<int>(m.instances.size()))
+            throw std::invalid_argument("trace command: instance #" + std::to_string(a.index) +
+                                        " does not exist yet");
+        cmd = std::make_shared<CallCommand>(std::move(c));
+      }
+      cmd->run(m, sut);
+      cmd->apply(m);
+    }
+  } catch (const Fail&) {
+    out.failure = rec.last;
+  }
+  out.trace = sut.trace;
   return out;
 }
 

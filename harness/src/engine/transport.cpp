@@ -25,7 +25,8 @@ std::string percent_encode(const std::string& s, bool keep_colon) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_colon && c == ':')) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_colon && c == ':')) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -43,9 +44,11 @@ Transport::Transport(const Profile& profile) {
   auto path_start = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
   std::string host = path_start == std::string::npos ? url : url.substr(0, path_start);
   base_path_ = path_start == std::string::npos ? "" : url.substr(path_start);
-  while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
+  while (!base_path_.empty() && base_path_.back() == '/')
+    base_path_.pop_back();
   client_ = std::make_unique<httplib::Client>(host);
-  if (!client_->is_valid()) throw ProfileError("target URL '" + profile.url + "' is not a valid http(s) URL");
+  if (!client_->is_valid())
+    throw ProfileError("target URL '" + profile.url + "' is not a valid http(s) URL");
   auto secs = static_cast<time_t>(profile.request_timeout_s);
   auto usecs = static_cast<time_t>(std::fmod(profile.request_timeout_s, 1.0) * 1e6);
   client_->set_connection_timeout(secs, usecs);
@@ -67,7 +70,8 @@ HttpResponse Transport::send(const HttpRequest& request) {
   httplib::Request req;
   req.method = request.method;
   req.path = base_path_ + request.target();
-  for (const auto& [k, v] : request.headers) req.headers.emplace(k, v);
+  for (const auto& [k, v] : request.headers)
+    req.headers.emplace(k, v);
   if (request.body) {
     req.body = *request.body;
     req.headers.emplace("Content-Type", "application/json");
@@ -87,7 +91,8 @@ HttpResponse Transport::send(const HttpRequest& request) {
   httplib::Error err = httplib::Error::Success;
   auto start = std::chrono::steady_clock::now();
   bool ok = client_->send(req, res, err);
-  out.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  out.millis =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (too_large) {
     out.transport_error = "response body larger than " + std::to_string(kMaxBody) + " bytes";
     client_->stop();

@@ -9,14 +9,17 @@ using spec::ParamLocation;
 
 namespace {
 
-std::string query_value(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string query_value(const json& v) {
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
 
 std::string base64(const std::string& in) {
   static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    unsigned n = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+    unsigned n =
+        (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
     out += {t[n >> 18], t[(n >> 12) & 63], t[(n >> 6) & 63], t[n & 63]};
   }
   if (i + 1 == in.size()) {
@@ -75,11 +78,15 @@ HttpRequest encode(const spec::Binding& binding, const spec::Operation& op, cons
         query += (query.empty() ? "" : "&") + percent_encode(loc.name, false) + "=" +
                  percent_encode(query_value(v), false);
         break;
-      case ParamLocation::In::Header: r.headers.emplace_back(loc.name, query_value(v)); break;
+      case ParamLocation::In::Header:
+        r.headers.emplace_back(loc.name, query_value(v));
+        break;
       case ParamLocation::In::Body:
         has_body = true;
-        if (loc.whole) whole = v;
-        else body[loc.name] = v;
+        if (loc.whole)
+          whole = v;
+        else
+          body[loc.name] = v;
         break;
     }
   }
@@ -89,7 +96,8 @@ HttpRequest encode(const spec::Binding& binding, const spec::Operation& op, cons
     r.path.erase(pos, end - pos + 1);
   }
   bool op_has_body = false;
-  for (const auto& [_, loc] : ob.params) op_has_body = op_has_body || loc.in == ParamLocation::In::Body;
+  for (const auto& [_, loc] : ob.params)
+    op_has_body = op_has_body || loc.in == ParamLocation::In::Body;
   if (breakage == Breakage::MalformedBody) {
     r.body = "{\"truncated\": [1, 2,";
   } else if (whole) {
@@ -119,11 +127,14 @@ Decoded decode(const spec::Spec& spec, const spec::Binding& binding, const spec:
         // A void result has no body; tolerate an empty JSON value.
         json b = json::parse(response.body, nullptr, false);
         if (!(b.is_null() && !b.is_discarded()) && !(b.is_object() && b.empty()))
-          d.envelope_problems.push_back("a void result has a body: " + response.body.substr(0, 200));
+          d.envelope_problems.push_back("a void result has a body: " +
+                                        response.body.substr(0, 200));
       }
       return d;
     }
-    if (!json_type) d.envelope_problems.push_back("Content-Type is '" + response.content_type + "', not application/json");
+    if (!json_type)
+      d.envelope_problems.push_back("Content-Type is '" + response.content_type +
+                                    "', not application/json");
     json b = json::parse(response.body, nullptr, false);
     if (b.is_discarded()) {
       d.envelope_problems.push_back("the body is not valid JSON");
@@ -131,7 +142,8 @@ Decoded decode(const spec::Spec& spec, const spec::Binding& binding, const spec:
     }
     if (binding.result_style == "wrapped") {
       if (!b.is_object() || !b.contains(binding.result_key)) {
-        d.envelope_problems.push_back("the result is not wrapped as {\"" + binding.result_key + "\": ...}");
+        d.envelope_problems.push_back("the result is not wrapped as {\"" + binding.result_key +
+                                      "\": ...}");
         return d;
       }
       d.result = b[binding.result_key];
@@ -142,7 +154,9 @@ Decoded decode(const spec::Spec& spec, const spec::Binding& binding, const spec:
     return d;
   }
   d.kind = Decoded::Kind::Error;
-  if (!json_type) d.envelope_problems.push_back("Content-Type is '" + response.content_type + "', not application/json");
+  if (!json_type)
+    d.envelope_problems.push_back("Content-Type is '" + response.content_type +
+                                  "', not application/json");
   json b = json::parse(response.body, nullptr, false);
   if (b.is_discarded() || !b.is_object()) {
     d.envelope_problems.push_back("the error body is not a JSON object");
@@ -156,16 +170,18 @@ Decoded decode(const spec::Spec& spec, const spec::Binding& binding, const spec:
       std::string type = b[binding.error_type_key].get<std::string>();
       for (const auto& [name, def] : spec.errors)
         if (def.rest_type == type) d.error_name = name;
-      if (d.error_name.empty()) d.envelope_problems.push_back("error type '" + type + "' is not in the catalogue");
+      if (d.error_name.empty())
+        d.envelope_problems.push_back("error type '" + type + "' is not in the catalogue");
     }
     if (!b.contains(binding.error_value_key) || !b[binding.error_value_key].is_object()) {
       d.envelope_problems.push_back("the error has no object '" + binding.error_value_key + "'");
       return d;
     }
     value = &b[binding.error_value_key];
-    if (value->contains("error_type") && (*value)["error_type"].is_string() && !d.error_name.empty() &&
-        (*value)["error_type"].get<std::string>() != d.error_name)
-      d.envelope_problems.push_back("error_type '" + (*value)["error_type"].get<std::string>() + "' contradicts type '" +
+    if (value->contains("error_type") && (*value)["error_type"].is_string() &&
+        !d.error_name.empty() && (*value)["error_type"].get<std::string>() != d.error_name)
+      d.envelope_problems.push_back("error_type '" + (*value)["error_type"].get<std::string>() +
+                                    "' contradicts type '" +
                                     b[binding.error_type_key].get<std::string>() + "'");
   } else {
     if (!b.contains("error_type") || !b["error_type"].is_string()) {
@@ -191,12 +207,15 @@ std::string login(Transport& transport, const spec::Binding& binding, const std:
   if (!res.transport_error.empty())
     throw std::runtime_error("login of user '" + user + "' failed: " + res.transport_error);
   if (res.status != binding.login.success_status)
-    throw std::runtime_error("login of user '" + user + "' failed: HTTP " + std::to_string(res.status) +
-                             " (expected " + std::to_string(binding.login.success_status) + ")");
+    throw std::runtime_error("login of user '" + user + "' failed: HTTP " +
+                             std::to_string(res.status) + " (expected " +
+                             std::to_string(binding.login.success_status) + ")");
   json b = json::parse(res.body, nullptr, false);
-  if (binding.login.token != "body") b = b.is_object() && b.contains(binding.login.token) ? b[binding.login.token] : json();
+  if (binding.login.token != "body")
+    b = b.is_object() && b.contains(binding.login.token) ? b[binding.login.token] : json();
   if (!b.is_string() || b.get<std::string>().empty())
-    throw std::runtime_error("login of user '" + user + "' failed: the answer carries no session token");
+    throw std::runtime_error("login of user '" + user +
+                             "' failed: the answer carries no session token");
   return b.get<std::string>();
 }
 

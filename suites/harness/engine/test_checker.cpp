@@ -41,7 +41,8 @@ struct Fixture {
     return c;
   }
   // Checks an answer on the given binding; returns the clause ids that fired.
-  std::vector<std::string> verdicts(const Call& c, const engine::HttpResponse& r, const std::string& binding = "api") {
+  std::vector<std::string> verdicts(const Call& c, const engine::HttpResponse& r,
+                                    const std::string& binding = "api") {
     engine::Model post = pre;
     engine::apply(post, c);
     auto e = engine::expect(pre, c);
@@ -49,7 +50,8 @@ struct Fixture {
     Decoded d = engine::decode(spec, b, *c.op, r);
     auto v = engine::check_answer(pre, post, c, e, b, d, mem);
     std::vector<std::string> ids;
-    for (const auto& x : v.violations) ids.push_back(x.clause);
+    for (const auto& x : v.violations)
+      ids.push_back(x.clause);
     return ids;
   }
   static engine::HttpResponse answer(int status, const std::string& body) {
@@ -60,8 +62,11 @@ struct Fixture {
     return r;
   }
   json good_model() const {
-    return {{"library_item_id", "item-1"},  {"library_item_content_version", "1"}, {"client_progress", 0},
-            {"state", "ACTIVE"},           {"expiration_time", "2030-01-01T00:05:00.000Z"}};
+    return {{"library_item_id", "item-1"},
+            {"library_item_content_version", "1"},
+            {"client_progress", 0},
+            {"state", "ACTIVE"},
+            {"expiration_time", "2030-01-01T00:05:00.000Z"}};
   }
 };
 
@@ -73,7 +78,8 @@ BOOST_FIXTURE_TEST_SUITE(engine_checker, Fixture)
 
 BOOST_AUTO_TEST_CASE(a_conforming_get_passes) {
   BOOST_TEST(verdicts(on("DownloadSession.get"), answer(200, good_model().dump())) == V{});
-  BOOST_TEST(verdicts(on("DownloadSession.get"), answer(200, json{{"value", good_model()}}.dump()), "rest") == V{});
+  BOOST_TEST(verdicts(on("DownloadSession.get"), answer(200, json{{"value", good_model()}}.dump()),
+                      "rest") == V{});
 }
 
 BOOST_AUTO_TEST_CASE(each_body_check_fires_on_its_own_break) {
@@ -96,11 +102,13 @@ BOOST_AUTO_TEST_CASE(each_body_check_fires_on_its_own_break) {
   m = good_model();
   m["error_message"] = nullptr;
   BOOST_TEST(verdicts(get, answer(200, m.dump())) == V{"model.shape"});
-  BOOST_TEST(verdicts(get, answer(200, good_model().dump()), "rest") == V{"model.shape"});  // not wrapped
+  BOOST_TEST(verdicts(get, answer(200, good_model().dump()), "rest") ==
+             V{"model.shape"});  // not wrapped
 }
 
 BOOST_AUTO_TEST_CASE(status_and_envelope_checks) {
-  BOOST_TEST(verdicts(on("DownloadSession.delete"), answer(200, "")) == V{"binding.success_status"});
+  BOOST_TEST(verdicts(on("DownloadSession.delete"), answer(200, "")) ==
+             V{"binding.success_status"});
   BOOST_TEST(verdicts(on("DownloadSession.delete"), answer(204, "")) == V{});
   BOOST_TEST(verdicts(on("DownloadSession.delete"), answer(200, ""), "rest") == V{});
   // An error where success was expected, with the wrong status for its type.
@@ -108,12 +116,18 @@ BOOST_AUTO_TEST_CASE(status_and_envelope_checks) {
   gone.op = spec.find_operation("DownloadSession.get");
   gone.args["download_session_id"] = Arg{Arg::Kind::Fresh, nullptr, 0};
   BOOST_TEST(verdicts(gone, answer(404, R"({"error_type":"NOT_FOUND","messages":[]})")) == V{});
-  BOOST_TEST(verdicts(gone, answer(400, R"({"error_type":"NOT_FOUND","messages":[]})")) == V{"binding.error_status"});
-  BOOST_TEST(verdicts(gone, answer(404, R"({"error_type":"NOT_FOUND"})")) == V{"binding.error_envelope"});
-  BOOST_TEST(verdicts(gone, answer(500, R"({"error_type":"INTERNAL_SERVER_ERROR","messages":[]})")) ==
-             V{"get.requires_exists"});
-  BOOST_TEST(verdicts(gone, answer(404, R"({"type":"com.vmware.vapi.std.errors.not_found","value":{"messages":[]}})"),
-                      "rest") == V{});
+  BOOST_TEST(verdicts(gone, answer(400, R"({"error_type":"NOT_FOUND","messages":[]})")) ==
+             V{"binding.error_status"});
+  BOOST_TEST(verdicts(gone, answer(404, R"({"error_type":"NOT_FOUND"})")) ==
+             V{"binding.error_envelope"});
+  BOOST_TEST(
+      verdicts(gone, answer(500, R"({"error_type":"INTERNAL_SERVER_ERROR","messages":[]})")) ==
+      V{"get.requires_exists"});
+  BOOST_TEST(
+      verdicts(
+          gone,
+          answer(404, R"({"type":"com.vmware.vapi.std.errors.not_found","value":{"messages":[]}})"),
+          "rest") == V{});
   BOOST_TEST(verdicts(gone, answer(200, good_model().dump())) == V{"get.requires_exists"});
 }
 
@@ -126,10 +140,12 @@ BOOST_AUTO_TEST_CASE(a_transport_error_is_a_finding_not_a_crash) {
 BOOST_AUTO_TEST_CASE(date_time_parsing_is_rfc3339_and_lenient) {
   BOOST_TEST(engine::parse_datetime("2030-01-01T00:00:00.000Z").has_value());
   BOOST_TEST(engine::parse_datetime("2030-01-01T00:00:00Z").has_value());
-  BOOST_TEST(*engine::parse_datetime("2030-01-01T01:00:00+01:00") == *engine::parse_datetime("2030-01-01T00:00:00Z"));
+  BOOST_TEST(*engine::parse_datetime("2030-01-01T01:00:00+01:00") ==
+             *engine::parse_datetime("2030-01-01T00:00:00Z"));
   BOOST_TEST(!engine::parse_datetime("2030-01-01 00:00:00").has_value());
   BOOST_TEST(!engine::parse_datetime("2030-13-01T00:00:00Z").has_value());
-  BOOST_TEST(engine::format_datetime(*engine::parse_datetime("2030-01-01T00:00:00.123Z")) == "2030-01-01T00:00:00.123Z");
+  BOOST_TEST(engine::format_datetime(*engine::parse_datetime("2030-01-01T00:00:00.123Z")) ==
+             "2030-01-01T00:00:00.123Z");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -41,11 +41,14 @@ struct Fixture {
     c.args["download_session_id"] = Arg{Arg::Kind::Instance, nullptr, instance};
     return c;
   }
-  Model model(engine::Strictness s = engine::Strictness::inferred) { return engine::initial_model(spec, profile, s); }
+  Model model(engine::Strictness s = engine::Strictness::inferred) {
+    return engine::initial_model(spec, profile, s);
+  }
 };
 
 std::string first_error(const engine::Expectation& e) {
-  return e.acceptable.empty() || e.acceptable.front().success ? "" : e.acceptable.front().errors.front();
+  return e.acceptable.empty() || e.acceptable.front().success ? ""
+                                                              : e.acceptable.front().errors.front();
 }
 
 }  // namespace
@@ -153,8 +156,8 @@ BOOST_AUTO_TEST_CASE(open_precondition_accepts_anything_and_widens) {
   BOOST_TEST(e.open->id == "file.prepare.on_inactive_session");
   engine::apply(m, prep);
   const auto& states = m.instances[0].children.at("a.ovf").states;
-  BOOST_TEST(states.count("UNPREPARED") == 1u);  // the target may have refused
-  BOOST_TEST(states.count("PREPARED") == 1u);    // or prepared it
+  BOOST_TEST(states.count("UNPREPARED") == 1u);                       // the target may have refused
+  BOOST_TEST(states.count("PREPARED") == 1u);                         // or prepared it
   BOOST_TEST(m.instances[0].children.at("a.ovf").advanced_ms == -1);  // no deadline starts
 }
 

@@ -16,8 +16,8 @@ const spec::Spec& shipped() {
   return s;
 }
 
-engine::RunResult run_mock(const std::set<std::string>& faults, const std::string& binding, std::uint64_t seed,
-                           int sequences) {
+engine::RunResult run_mock(const std::set<std::string>& faults, const std::string& binding,
+                           std::uint64_t seed, int sequences) {
   auto mock = cli::start_embedded_mock(faults, binding);
   engine::RunConfig cfg;
   cfg.spec = &shipped();
@@ -34,18 +34,22 @@ std::string describe(const engine::RunResult& r) {
          r.failure->violation.actual;
 }
 
-std::vector<dsmock::FaultInfo> faults() { return dsmock::fault_catalogue(); }
+std::vector<dsmock::FaultInfo> faults() {
+  return dsmock::fault_catalogue();
+}
 
 }  // namespace
 
 namespace dsmock {
-std::ostream& operator<<(std::ostream& os, const FaultInfo& f) { return os << f.name; }
+std::ostream& operator<<(std::ostream& os, const FaultInfo& f) {
+  return os << f.name;
+}
 }  // namespace dsmock
 
 BOOST_AUTO_TEST_SUITE(engine_runs)
 
-BOOST_DATA_TEST_CASE(clean_mock_has_no_violations_over_1000_sequences, boost::unit_test::data::make({"api", "rest"}),
-                     binding) {
+BOOST_DATA_TEST_CASE(clean_mock_has_no_violations_over_1000_sequences,
+                     boost::unit_test::data::make({"api", "rest"}), binding) {
   auto r = run_mock({}, binding, 20261126, 1000);
   BOOST_TEST(r.passed, describe(r));
   BOOST_TEST(r.sequences >= 1000);
@@ -60,8 +64,9 @@ BOOST_DATA_TEST_CASE(clean_mock_has_no_violations_over_1000_sequences, boost::un
 }
 
 BOOST_DATA_TEST_CASE(every_fault_is_caught_and_named_by_its_clause,
-                     boost::unit_test::data::make(faults()) * boost::unit_test::data::make({"api", "rest"}), fault,
-                     binding) {
+                     boost::unit_test::data::make(faults()) *
+                         boost::unit_test::data::make({"api", "rest"}),
+                     fault, binding) {
   auto r = run_mock({fault.name}, binding, 7, 200);
   BOOST_REQUIRE_MESSAGE(r.failure, fault.name << " on " << binding << " was not caught");
   BOOST_TEST(r.failure->violation.clause == fault.clause, fault.name << ": " << describe(r));
@@ -78,7 +83,8 @@ BOOST_AUTO_TEST_CASE(a_seed_reproduces_the_sequence_and_the_verdict) {
   BOOST_REQUIRE_EQUAL(a.failure->trace.size(), b.failure->trace.size());
   for (std::size_t i = 0; i < a.failure->trace.size(); ++i) {
     BOOST_TEST(a.failure->trace[i].description == b.failure->trace[i].description);
-    BOOST_TEST(a.failure->trace[i].exchange.request.target().size() == b.failure->trace[i].exchange.request.target().size());
+    BOOST_TEST(a.failure->trace[i].exchange.request.target().size() ==
+               b.failure->trace[i].exchange.request.target().size());
     BOOST_TEST(a.failure->trace[i].outcome == b.failure->trace[i].outcome);
   }
   auto c = run_mock({}, "rest", 5, 100);
@@ -99,12 +105,14 @@ BOOST_AUTO_TEST_CASE(no_secret_reaches_a_trace) {
   for (const auto& step : r.failure->trace)
     for (const auto& [k, v] : step.exchange.request.headers) {
       if (engine::is_secret_header(k)) BOOST_TEST(v == "<redacted>");
-      for (const auto& u : mock.profile.users) BOOST_TEST(v.find(u.password) == std::string::npos);
+      for (const auto& u : mock.profile.users)
+        BOOST_TEST(v.find(u.password) == std::string::npos);
     }
 }
 
 BOOST_AUTO_TEST_CASE(an_unreachable_target_is_a_target_error) {
-  engine::Profile p = cli::start_embedded_mock({}).profile;  // the mock stops at once: its port is closed
+  engine::Profile p =
+      cli::start_embedded_mock({}).profile;  // the mock stops at once: its port is closed
   engine::RunConfig cfg;
   cfg.spec = &shipped();
   cfg.profile = p;

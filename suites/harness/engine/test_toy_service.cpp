@@ -21,7 +21,8 @@ class ToyServer {
   explicit ToyServer(bool power_on_is_noop) : broken_(power_on_is_noop) {
     auto err = [](httplib::Response& res, int status, const std::string& kind) {
       res.status = status;
-      res.set_content(json{{"kind", kind}, {"detail", {{"messages", json::array()}}}}.dump(), "application/json");
+      res.set_content(json{{"kind", kind}, {"detail", {{"messages", json::array()}}}}.dump(),
+                      "application/json");
     };
     auto user_of = [this](const httplib::Request& req) -> std::string {
       auto it = tokens_.find(req.get_header_value("x-toy-token"));
@@ -29,7 +30,8 @@ class ToyServer {
     };
     svr_.Post("/login", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> lock(mu_);
-      std::string token = "t" + std::to_string(tokens_.size()) + req.get_header_value("Authorization").substr(6, 4);
+      std::string token =
+          "t" + std::to_string(tokens_.size()) + req.get_header_value("Authorization").substr(6, 4);
       tokens_[token] = req.get_header_value("Authorization");
       res.set_content(json{{"token", token}}.dump(), "application/json");
     });
@@ -38,7 +40,8 @@ class ToyServer {
       std::string user = user_of(req);
       if (user.empty()) return err(res, 401, "toy.unauthenticated");
       json b = json::parse(req.body, nullptr, false);
-      if (!b.is_object() || !b.contains("label") || !b["label"].is_string()) return err(res, 400, "toy.invalid_request");
+      if (!b.is_object() || !b.contains("label") || !b["label"].is_string())
+        return err(res, 400, "toy.invalid_request");
       std::string id = "w" + std::to_string(next_++);
       widgets_[id] = {user, b["label"].get<std::string>(), "OFF"};
       res.status = 201;
@@ -63,29 +66,33 @@ class ToyServer {
       if (user.empty()) return err(res, 401, "toy.unauthenticated");
       Widget* w = find(req, user);
       if (!w) return err(res, 404, "toy.missing");
-      res.set_content(json{{"data", {{"id", req.matches[1]}, {"label", w->label}, {"power", w->power}}}}.dump(),
-                      "application/json");
+      res.set_content(
+          json{{"data", {{"id", req.matches[1]}, {"label", w->label}, {"power", w->power}}}}.dump(),
+          "application/json");
     });
-    svr_.Post(R"(/widgets/([^/]+)/on)", [=, this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      std::string user = user_of(req);
-      if (user.empty()) return err(res, 401, "toy.unauthenticated");
-      Widget* w = find(req, user);
-      if (!w) return err(res, 404, "toy.missing");
-      if (w->power == "ON") return err(res, 409, "toy.wrong_state");
-      if (!broken_) w->power = "ON";
-    });
-    svr_.Delete(R"(/widgets/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      std::string user = user_of(req);
-      if (user.empty()) return err(res, 401, "toy.unauthenticated");
-      if (!find(req, user)) return err(res, 404, "toy.missing");
-      widgets_.erase(req.matches[1]);
-    });
+    svr_.Post(R"(/widgets/([^/]+)/on)",
+              [=, this](const httplib::Request& req, httplib::Response& res) {
+                std::lock_guard<std::mutex> lock(mu_);
+                std::string user = user_of(req);
+                if (user.empty()) return err(res, 401, "toy.unauthenticated");
+                Widget* w = find(req, user);
+                if (!w) return err(res, 404, "toy.missing");
+                if (w->power == "ON") return err(res, 409, "toy.wrong_state");
+                if (!broken_) w->power = "ON";
+              });
+    svr_.Delete(R"(/widgets/([^/]+))",
+                [=, this](const httplib::Request& req, httplib::Response& res) {
+                  std::lock_guard<std::mutex> lock(mu_);
+                  std::string user = user_of(req);
+                  if (user.empty()) return err(res, 401, "toy.unauthenticated");
+                  if (!find(req, user)) return err(res, 404, "toy.missing");
+                  widgets_.erase(req.matches[1]);
+                });
     svr_.set_tcp_nodelay(true);
     port_ = svr_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { svr_.listen_after_bind(); });
-    while (!svr_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (!svr_.is_running())
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~ToyServer() {
     svr_.stop();
@@ -128,7 +135,8 @@ BOOST_AUTO_TEST_SUITE(engine_toy_service)
 
 BOOST_AUTO_TEST_CASE(the_engine_checks_a_service_it_has_never_heard_of) {
   auto r = run_toy(false);
-  BOOST_TEST(r.passed, (r.failure ? r.failure->violation.clause + ": " + r.failure->violation.actual : ""));
+  BOOST_TEST(r.passed,
+             (r.failure ? r.failure->violation.clause + ": " + r.failure->violation.actual : ""));
   BOOST_TEST(r.coverage.clauses.count("widget.power_on.requires_off") == 1u);
   BOOST_TEST(r.coverage.clauses.count("widget.private") == 1u);
   BOOST_TEST(r.coverage.clauses.count("toy.auth") == 1u);

@@ -22,11 +22,11 @@ struct Violation {
 // What the harness has seen of the target: real ids behind the model's symbolic
 // ones, first-seen values of stable fields, last-seen expiry and child states.
 struct Memory {
-  std::vector<std::string> ids;                     // instance index -> real id
-  std::map<int, nlohmann::json> stable;             // instance -> field -> first value
-  std::map<int, std::int64_t> observed_expiry_ms;   // instance -> last expiration (epoch ms)
+  std::vector<std::string> ids;                    // instance index -> real id
+  std::map<int, nlohmann::json> stable;            // instance -> field -> first value
+  std::map<int, std::int64_t> observed_expiry_ms;  // instance -> last expiration (epoch ms)
   std::map<std::pair<int, std::string>, std::string> child_state;  // last seen
-  std::int64_t clock_base_ms = 0;  // epoch ms of model time 0
+  std::int64_t clock_base_ms = 0;                                  // epoch ms of model time 0
 };
 
 struct CallVerdict {
@@ -38,8 +38,9 @@ struct CallVerdict {
 };
 
 // Checks one answer. `pre` is the model before the call, `post` after it.
-CallVerdict check_answer(const Model& pre, const Model& post, const Call& call, const Expectation& e,
-                         const spec::Binding& binding, const Decoded& answer, const Memory& memory);
+CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
+                         const Expectation& e, const spec::Binding& binding, const Decoded& answer,
+                         const Memory& memory);
 
 // Shape of a JSON value against a spec type: problems as "path: what". Date-time
 // problems go to `datetime_problems`.

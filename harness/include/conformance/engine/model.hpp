@@ -50,10 +50,10 @@ struct InstanceModel {
   bool removed = false;     // certainly gone
   bool maybe_gone = false;  // possibly gone (an open or uncertain outcome)
   const spec::Clause* removed_by = nullptr;
-  std::set<std::string> states;  // possible states
-  nlohmann::json fields = nlohmann::json::object();  // values the model is sure of
-  std::map<std::string, const spec::Clause*> set_by;  // field -> clause of the effect that set it
-  std::map<std::string, std::string> at;              // field -> sub-field holding the value
+  std::set<std::string> states;                         // possible states
+  nlohmann::json fields = nlohmann::json::object();     // values the model is sure of
+  std::map<std::string, const spec::Clause*> set_by;    // field -> clause of the effect that set it
+  std::map<std::string, std::string> at;                // field -> sub-field holding the value
   std::int64_t renewed_min_ms = 0, renewed_max_ms = 0;  // lease renewal window (model time)
   const spec::Clause* renewed_by = nullptr;
   std::map<std::string, ChildModel> children;  // by key
@@ -66,7 +66,7 @@ struct Model {
   Strictness strictness = Strictness::inferred;
   std::int64_t now_ms = 0;
   std::vector<InstanceModel> instances;
-  int tokens = 0;                              // token indices issued so far
+  int tokens = 0;                               // token indices issued so far
   std::map<std::pair<int, int>, int> token_of;  // (user, token) -> instance
 
   enum class Life { Alive, Maybe, Gone };
@@ -89,14 +89,14 @@ struct Outcome {
 };
 
 struct Expectation {
-  std::vector<Outcome> acceptable;  // the first is the model's primary expectation
+  std::vector<Outcome> acceptable;     // the first is the model's primary expectation
   const spec::Clause* open = nullptr;  // set: the contract is silent, any well-formed answer passes
-  int target = -1;       // instance addressed by the call, or -1
-  int replay_of = -1;    // idempotent replay: the answer must be this instance's id
-  bool creates = false;  // a success creates a new instance (index = instances.size())
+  int target = -1;                     // instance addressed by the call, or -1
+  int replay_of = -1;                  // idempotent replay: the answer must be this instance's id
+  bool creates = false;   // a success creates a new instance (index = instances.size())
   std::string pre_state;  // target's state before the call, for the coverage matrix
   std::vector<const spec::Clause*> tested;  // clauses this call's answer tests
-  bool certain() const;   // exactly one acceptable outcome, nothing open
+  bool certain() const;                     // exactly one acceptable outcome, nothing open
   const Outcome* success() const;
 };
 

@@ -22,7 +22,7 @@ struct Item {
 };
 
 struct Profile {
-  std::string url;      // base URL, e.g. https://vc.example:443
+  std::string url;  // base URL, e.g. https://vc.example:443
   std::string binding = "api";
   std::vector<User> users;
   std::vector<Item> items;

@@ -23,24 +23,25 @@ namespace conformance::engine {
 struct TraceStep {
   std::string description;  // e.g. "alice DownloadSession.cancel(download_session_id=#0)"
   bool is_call = true;
-  Exchange exchange;        // secrets redacted
-  std::string expected;     // what the model accepted
-  std::string outcome;      // what came back
+  Exchange exchange;     // secrets redacted
+  std::string expected;  // what the model accepted
+  std::string outcome;   // what came back
   std::vector<Violation> violations;
+  nlohmann::json command;  // the symbolic command, for replay (command_to_json)
 };
 
 struct Failure {
-  Violation violation;               // the first violation of the minimal sequence
-  std::vector<TraceStep> trace;      // the minimal sequence
+  Violation violation;           // the first violation of the minimal sequence
+  std::vector<TraceStep> trace;  // the minimal sequence
   std::uint64_t seed = 0;
-  int sequences_before = 0;          // passing sequences before the first failure
-  double seconds_to_first = 0;       // from the run's start to the first failure
+  int sequences_before = 0;     // passing sequences before the first failure
+  double seconds_to_first = 0;  // from the run's start to the first failure
   long calls_to_first = 0;
   int shrinks = 0;
 };
 
 struct Coverage {
-  std::map<std::string, long> clauses;  // clause id -> times exercised
+  std::map<std::string, long> clauses;     // clause id -> times exercised
   std::map<std::string, long> violations;  // clause id -> failing answers (all sequences)
   // operation -> pre-state -> outcome -> count
   std::map<std::string, std::map<std::string, std::map<std::string, long>>> matrix;
@@ -48,16 +49,20 @@ struct Coverage {
   std::map<std::string, long> generated;      // operation/variant -> times generated
 };
 
+// Adds another run's counts (fuzz rounds).
+void merge(Coverage& into, const Coverage& from);
+
 struct RunConfig {
   const spec::Spec* spec = nullptr;
   Profile profile;
   std::uint64_t seed = 0;
-  int sequences = 100;   // passing sequences wanted
-  int max_steps = 30;    // longest sequence
+  int sequences = 100;  // passing sequences wanted
+  int max_steps = 30;   // longest sequence
   Strictness strictness = Strictness::inferred;
   bool shrink = true;
-  double shrink_budget_s = 60;  // after this long shrinking, the smallest failure so far is reported
-  int concurrency = 8;   // parallel calls of a concurrent replay
+  double shrink_budget_s =
+      60;               // after this long shrinking, the smallest failure so far is reported
+  int concurrency = 8;  // parallel calls of a concurrent replay
   std::atomic<bool>* stop = nullptr;  // set to end the run early (Ctrl-C, fuzz budget)
   std::function<void(const struct Progress&)> on_progress;  // after each sequence
 };
@@ -68,6 +73,7 @@ struct Progress {
   double seconds = 0;
   int failures = 0;
   std::size_t clauses_reached = 0, clauses_total = 0;
+  const Coverage* coverage = nullptr;  // so far (valid during the callback)
 };
 
 struct RunResult {
@@ -89,5 +95,18 @@ class TargetError : public std::runtime_error {
 // Runs the property. Throws TargetError when the target cannot be reached or a
 // login fails before any sequence ran.
 RunResult run(const RunConfig& config);
+
+// Replays recorded commands (TraceStep::command) through the same model and
+// checks, without generation. `failure` is set when the sequence still fails.
+struct ReplayResult {
+  std::optional<Failure> failure;
+  std::vector<TraceStep> trace;
+};
+ReplayResult replay(const RunConfig& config, const std::vector<nlohmann::json>& commands);
+
+// A symbolic command as JSON, and back. Throws std::invalid_argument naming the
+// problem for a command the spec does not know.
+nlohmann::json call_to_json(const Call& call);
+Call call_from_json(const spec::Spec& spec, const nlohmann::json& j);
 
 }  // namespace conformance::engine

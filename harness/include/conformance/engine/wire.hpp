@@ -16,9 +16,9 @@ enum class Breakage { None, OmitParam, WrongType, MalformedBody };
 
 // Encodes an operation call. `args` maps parameter names to concrete JSON values
 // (absent = not sent). `token` empty = no session header.
-HttpRequest encode(const spec::Binding& binding, const spec::Operation& op, const nlohmann::json& args,
-                   const std::string& token, Breakage breakage = Breakage::None,
-                   const std::string& broken_param = "");
+HttpRequest encode(const spec::Binding& binding, const spec::Operation& op,
+                   const nlohmann::json& args, const std::string& token,
+                   Breakage breakage = Breakage::None, const std::string& broken_param = "");
 
 // A decoded answer.
 struct Decoded {
@@ -26,8 +26,8 @@ struct Decoded {
   Kind kind = Kind::Transport;
   int status = 0;
   bool has_result = false;
-  nlohmann::json result;    // unwrapped result (Success)
-  std::string error_name;   // catalogue name (Error), "" if unreadable
+  nlohmann::json result;                       // unwrapped result (Success)
+  std::string error_name;                      // catalogue name (Error), "" if unreadable
   std::vector<std::string> envelope_problems;  // how the envelope departs from the binding
   std::string transport_error;
 };
