@@ -13,7 +13,8 @@ void write_trace(std::ostream& out, const engine::Failure& f) {
     if (!step.is_call) continue;
     const auto& rq = step.exchange.request;
     out << "     > " << rq.method << " " << rq.target() << "\n";
-    for (const auto& [k, v] : rq.headers) out << "     > " << k << ": " << v << "\n";
+    for (const auto& [k, v] : rq.headers)
+      out << "     > " << k << ": " << v << "\n";
     if (rq.body) out << "     > " << *rq.body << "\n";
     const auto& rs = step.exchange.response;
     if (!rs.transport_error.empty()) {
@@ -24,16 +25,19 @@ void write_trace(std::ostream& out, const engine::Failure& f) {
     }
     out << "     expected: " << step.expected << "\n";
     for (const auto& v : step.violations)
-      out << "     VIOLATION " << v.clause << ": expected " << v.expected << "; got " << v.actual << "\n";
+      out << "     VIOLATION " << v.clause << ": expected " << v.expected << "; got " << v.actual
+          << "\n";
   }
 }
 
-void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunResult& r, const RunInfo& info) {
+void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunResult& r,
+                   const RunInfo& info) {
   out << "conformance " << info.version << ": " << spec.title << "\n";
-  out << "target " << info.target << ", binding " << info.binding << ", seed " << r.seed << ", strictness "
-      << info.strictness << "\n";
-  out << r.sequences << " sequences, " << r.calls << " calls in " << std::fixed << std::setprecision(2) << r.seconds
-      << " s (" << std::setprecision(0) << (r.seconds > 0 ? r.calls / r.seconds : 0) << " calls/s)"
+  out << "target " << info.target << ", binding " << info.binding << ", seed " << r.seed
+      << ", strictness " << info.strictness << "\n";
+  out << r.sequences << " sequences, " << r.calls << " calls in " << std::fixed
+      << std::setprecision(2) << r.seconds << " s (" << std::setprecision(0)
+      << (r.seconds > 0 ? r.calls / r.seconds : 0) << " calls/s)"
       << (r.interrupted ? ", interrupted" : "") << "\n\n";
   out << "Clauses (times exercised):\n";
   int passed = 0, failed = 0, skipped = 0;
@@ -43,22 +47,32 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
     (st == "passed" ? passed : st == "failed" ? failed : skipped)++;
     auto it = r.coverage.clauses.find(c->id);
     long n = it == r.coverage.clauses.end() ? 0 : it->second;
-    out << "  " << std::left << std::setw(8) << st << std::right << std::setw(7) << n << "  " << c->id
-        << (c->provenance == spec::Provenance::documented ? "" : " [" + spec::to_string(c->provenance) + "]") << "\n";
+    out << "  " << std::left << std::setw(8) << st << std::right << std::setw(7) << n << "  "
+        << c->id
+        << (c->provenance == spec::Provenance::documented
+                ? ""
+                : " [" + spec::to_string(c->provenance) + "]")
+        << "\n";
   }
   out << "  " << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
-  if (std::getenv("CONFORMANCE_DEBUG")) for (const auto& [k, n] : r.coverage.generated) out << "  gen " << k << " " << n << "\n";
+  if (std::getenv("CONFORMANCE_DEBUG"))
+    for (const auto& [k, n] : r.coverage.generated)
+      out << "  gen " << k << " " << n << "\n";
   if (!r.coverage.observed_open.empty()) {
     out << "\nObserved where the contract is silent:\n";
-    for (const auto& [what, n] : r.coverage.observed_open) out << "  " << std::setw(6) << n << "  " << what << "\n";
+    for (const auto& [what, n] : r.coverage.observed_open)
+      out << "  " << std::setw(6) << n << "  " << what << "\n";
   }
   if (r.failure) {
     const auto& f = *r.failure;
-    out << "\nFAILED: " << f.violation.clause << (f.violation.operation.empty() ? "" : " (" + f.violation.operation + ")")
-        << "\n  expected: " << f.violation.expected << "\n  actual:   " << f.violation.actual << "\n";
-    out << "  first failure after " << f.sequences_before << " passing sequences, " << f.calls_to_first << " calls, "
-        << std::setprecision(2) << f.seconds_to_first << " s; minimal sequence (" << f.trace.size() << " steps, "
-        << f.shrinks << " shrink steps):\n";
+    out << "\nFAILED: " << f.violation.clause
+        << (f.violation.operation.empty() ? "" : " (" + f.violation.operation + ")")
+        << "\n  expected: " << f.violation.expected << "\n  actual:   " << f.violation.actual
+        << "\n";
+    out << "  first failure after " << f.sequences_before << " passing sequences, "
+        << f.calls_to_first << " calls, " << std::setprecision(2) << f.seconds_to_first
+        << " s; minimal sequence (" << f.trace.size() << " steps, " << f.shrinks
+        << " shrink steps):\n";
     write_trace(out, f);
     out << "  reproduce: " << info.reproduce << "\n";
   } else {

@@ -294,6 +294,11 @@ Expectation expect(const Model& m, const Call& c) {
     return e;
   }
 
+  if (e.target >= 0 && m.instances[e.target].opaque) {
+    e.open = m.instances[e.target].opaque;
+    e.tested.push_back(e.open);
+    return e;
+  }
   std::vector<Outcome> alternatives;
   for (const auto& p : c.op->preconditions) {
     PreResult r = evaluate(m, c, p);
@@ -355,7 +360,7 @@ json resolve_value(const Call& c, const spec::ValueExpr& v) {
   return json();
 }
 
-void create_instance(Model& m, const Call& c, const Effect& ef, bool certain) {
+void create_instance(Model& m, const Call& c, const Effect& ef, bool certain, const Clause* open) {
   const Resource* r = m.spec->find_resource(ef.resource);
   InstanceModel inst;
   inst.resource = ef.resource;
@@ -396,6 +401,15 @@ void create_instance(Model& m, const Call& c, const Effect& ef, bool certain) {
   for (const auto& [name, a] : c.args)
     if (a.kind == Arg::Kind::Value) args[name] = a.value;
   inst.create_args = args;
+  if (open && open == (c.op->idempotency ? &c.op->idempotency->after_removal : nullptr)) {
+    // The answer may name the old session: know nothing of it.
+    inst.opaque = open;
+    inst.fields = json::object();
+    inst.children.clear();
+    const spec::TypeDef* st = r->states ? m.spec->find_type(r->states->type) : nullptr;
+    if (st) inst.states = std::set<std::string>(st->values.begin(), st->values.end());
+    inst.renewed_min_ms = 0;
+  }
   int index = static_cast<int>(m.instances.size());
   m.instances.push_back(std::move(inst));
   if (c.op->idempotency) {
@@ -406,9 +420,9 @@ void create_instance(Model& m, const Call& c, const Effect& ef, bool certain) {
 }
 
 // Applies one effect; `certain` false widens the model instead of moving it.
-void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain) {
+void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain, const Clause* open) {
   if (ef.kind == Effect::Kind::Create) {
-    create_instance(m, c, ef, certain);
+    create_instance(m, c, ef, certain, open);
     return;
   }
   int i = arg_instance(c, ef.kind == Effect::Kind::AdvanceChild ? ef.parent_param : ef.param);
@@ -490,7 +504,7 @@ void apply(Model& m, const Call& c) {
   if (!ok && !e.open) return;  // a certain error changes nothing
   bool certain = e.certain();
   for (const auto& ef : c.op->effects)
-    apply_effect(m, c, ef, certain);
+    apply_effect(m, c, ef, certain, e.open);
 }
 
 void advance(Model& m, std::int64_t ms) {

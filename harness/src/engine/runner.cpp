@@ -623,13 +623,17 @@ Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user) {
     return a;
   }
   if (p.generate == "token") {
-    std::vector<int> live;
+    // Fresh tokens mostly; replays of a live session's token; now and then the
+    // token of a session that is gone (the contract is silent there: recorded).
+    std::vector<int> live, gone;
     for (const auto& [key, inst] : m.token_of)
-      if (key.first == user && m.life(m.instances[inst]) == Model::Life::Alive)
-        live.push_back(key.second);
+      if (key.first == user)
+        (m.life(m.instances[inst]) == Model::Life::Alive ? live : gone).push_back(key.second);
     a.kind = Arg::Kind::Token;
-    a.index = !live.empty() && uniform<int>(0, 5) < 2 ? live[uniform<std::size_t>(0, live.size())]
-                                                      : m.tokens;
+    int k = pick({6, live.empty() ? 0 : 4, gone.empty() ? 0 : 1});
+    a.index = k == 0   ? m.tokens
+              : k == 1 ? live[uniform<std::size_t>(0, live.size())]
+                       : gone[uniform<std::size_t>(0, gone.size())];
     return a;
   }
   if (p.type.kind == TypeRef::Kind::Long && (p.min || p.max)) {
@@ -668,12 +672,17 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
                     : 1 + uniform<int>(0, static_cast<int>(m.profile->users.size()) - 1);
     auto ops = spec.operations();
     int own_alive = 0;
+    bool due_child = false;
     bool advanced_child = false;
     for (const auto& inst : m.instances) {
       bool mine = inst.owner == call.user && m.life(inst) == Model::Life::Alive;
       own_alive += mine;
-      for (const auto& [_, ch] : inst.children)
+      for (const auto& [_, ch] : inst.children) {
         advanced_child = advanced_child || (mine && ch.advanced_ms >= 0);
+        // A completion deadline has passed: looking now tests it.
+        due_child = due_child || (mine && ch.advanced_ms >= 0 &&
+                                  m.now_ms - ch.advanced_ms >= m.profile->prepare_timeout_s * 1000);
+      }
     }
     std::vector<int> w;
     for (const Operation* op : ops) {
@@ -682,7 +691,10 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
       });
       bool observes_children = op->returns.kind == spec::Returns::Kind::Children ||
                                op->returns.kind == spec::Returns::Kind::Child;
-      w.push_back(creates ? (own_alive < 2 ? 12 : 4) : observes_children && advanced_child ? 7 : 4);
+      w.push_back(creates                               ? (own_alive < 2 ? 12 : 4)
+                  : observes_children && due_child      ? 16
+                  : observes_children && advanced_child ? 7
+                                                        : 4);
     }
     call.op = ops[pick(w)];
     for (const auto& p : call.op->params)

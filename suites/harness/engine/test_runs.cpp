@@ -39,6 +39,12 @@ std::vector<dsmock::FaultInfo> faults() {
   return dsmock::fault_catalogue();
 }
 
+// The sanitizer build runs the same checks with smaller budgets (CONFORMANCE_QUICK,
+// set by the asan test preset); the default build keeps the full ones.
+int budget(int full) {
+  return std::getenv("CONFORMANCE_QUICK") ? std::max(50, full / 5) : full;
+}
+
 }  // namespace
 
 namespace dsmock {
@@ -59,8 +65,9 @@ BOOST_DATA_TEST_CASE(clean_mock_has_no_violations_over_1000_sequences,
   for (const auto* c : shipped().clauses())
     if (!r.coverage.clauses.count(c->id)) unreached.push_back(c->id);
   BOOST_TEST_MESSAGE(binding << ": " << r.calls << " calls, unreached: " << unreached.size());
+  // Only the /api client_token transport clause cannot be reached on /rest.
   for (const auto& id : unreached)
-    BOOST_TEST((id == "create.client_token_after_removal" || id == "create.client_token_transport"),
+    BOOST_TEST((std::string(binding) == "rest" && id == "create.client_token_transport"),
                "clause never reached: " << id);
 }
 

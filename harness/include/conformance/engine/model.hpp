@@ -58,6 +58,9 @@ struct InstanceModel {
   const spec::Clause* renewed_by = nullptr;
   std::map<std::string, ChildModel> children;  // by key
   nlohmann::json create_args;  // the creating call's arguments (for idempotent replays)
+  // Created by an open outcome (e.g. a replayed token whose session may be gone):
+  // the id may name an older session, so nothing about it is asserted.
+  const spec::Clause* opaque = nullptr;
 };
 
 struct Model {

@@ -7,7 +7,8 @@
 
 namespace conformance::reports {
 
-void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunResult& result, const RunInfo& info);
+void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunResult& result,
+                   const RunInfo& info);
 // A failure's minimal sequence as readable HTTP exchanges.
 void write_trace(std::ostream& out, const engine::Failure& failure);
 

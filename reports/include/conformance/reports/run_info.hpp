@@ -9,13 +9,13 @@
 namespace conformance::reports {
 
 struct RunInfo {
-  std::string target;      // "mock" or the URL
+  std::string target;  // "mock" or the URL
   std::string binding;
   std::string spec_file;
   std::string spec_sha256;
   std::string strictness;  // "inferred" | "documented"
   std::string version;
-  std::string reproduce;   // one-line command that reproduces the run
+  std::string reproduce;  // one-line command that reproduces the run
 };
 
 // The clause's verdict in a run: "passed", "failed", "skipped: <reason>".
