@@ -319,12 +319,18 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
       std::vector<nlohmann::json> commands;
       for (const auto& step : result.failure->trace)
         commands.push_back(step.command);
-      bool reproduced = engine::replay(cfg, commands).failure.has_value();
-      if (!reproduced) {
-        engine::RunConfig again = cfg;
-        again.shrink = false;
-        again.on_progress = nullptr;
-        reproduced = !engine::run(again).passed;
+      bool reproduced = true;
+      try {
+        reproduced = engine::replay(cfg, commands).failure.has_value();
+        if (!reproduced) {
+          engine::RunConfig again = cfg;
+          again.shrink = false;
+          again.on_progress = nullptr;
+          reproduced = !engine::run(again).passed;
+        }
+      } catch (const engine::TargetError& e) {
+        // The target is gone (it may be why the run failed): the finding stands.
+        std::cout << "note: the failure could not be re-checked: " << e.what() << "\n";
       }
       if (!reproduced) {
         flaky.push_back(*result.failure);
