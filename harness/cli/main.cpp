@@ -1,6 +1,9 @@
 // The `conformance` command line. Exit codes (README, "Exit codes"):
 //   0 conforms / ok, 1 violations, 2 bad usage, spec or profile,
 //   3 target unreachable or login failed, 4 internal error.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -168,6 +171,25 @@ bool replay_one(const reports::TraceFile& t, const engine::RunConfig& cfg, const
   return false;
 }
 
+// With Graphviz installed, FILE.dot also becomes FILE.svg (no shell involved).
+void render_svg(const std::string& dot_file) {
+  std::string svg = dot_file + ".svg";
+  std::vector<std::string> args = {"dot", "-Tsvg", dot_file, "-o", svg};
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  int rc = posix_spawnp(&pid, "dot", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return;  // no Graphviz: the DOT file is the report
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
+
 struct ReportFiles {
   std::string junit, markdown, dot, traces;
 };
@@ -191,8 +213,10 @@ void write_reports(const ReportFiles& files, const spec::Spec& spec,
                                      reports::write_markdown(s, spec, result, info,
                                                              flaky.empty() ? nullptr : &flaky);
                                    }));
-  if (!files.dot.empty())
+  if (!files.dot.empty()) {
     reports::write_file_atomically(files.dot, reports::coverage_dot(spec, result));
+    render_svg(files.dot);
+  }
   std::vector<const engine::Failure*> failures;
   if (result.failure && result.failure->violation.clause != "harness.internal")
     failures.push_back(&*result.failure);
