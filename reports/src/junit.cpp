@@ -25,16 +25,8 @@ std::string escape(std::string_view raw, bool attribute) {
   std::string out;
   out.reserve(raw.size());
   for (char c : raw) {
+    if (append_entity(out, c)) continue;
     switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
       case '"':
         if (attribute)
           out += "&quot;";

@@ -63,16 +63,8 @@ void write_failure(std::ostream& out, const engine::Failure& failure, const spec
 std::string markdown_text(std::string_view s) {
   std::string out;
   for (char c : visible_text(s, /*one_line=*/true)) {
+    if (append_entity(out, c)) continue;
     switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
       case '\\':
       case '`':
       case '|':

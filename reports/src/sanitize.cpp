@@ -103,6 +103,22 @@ std::string visible_text(std::string_view s, bool one_line) {
   return out;
 }
 
+bool append_entity(std::string& out, char c) {
+  switch (c) {
+    case '&':
+      out += "&amp;";
+      return true;
+    case '<':
+      out += "&lt;";
+      return true;
+    case '>':
+      out += "&gt;";
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool is_secret_header_name(std::string_view name) {
   std::string n = lower(name);
   return n == "authorization" || n == "proxy-authorization" || n == "vmware-api-session-id" ||

@@ -765,6 +765,15 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
   });
 }
 
+// The target of a run or a replay, logged in.
+Target open_target(const RunConfig& config) {
+  if (!config.spec->bindings.count(config.profile.binding))
+    throw std::invalid_argument("binding '" + config.profile.binding + "' is not in the spec");
+  Target target(*config.spec, config.profile);
+  target.connect();
+  return target;
+}
+
 class Listener : public rc::detail::TestListener {
  public:
   void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
@@ -776,10 +785,7 @@ class Listener : public rc::detail::TestListener {
 
 RunResult run(const RunConfig& config) {
   const spec::Spec& spec = *config.spec;
-  if (!spec.bindings.count(config.profile.binding))
-    throw std::invalid_argument("binding '" + config.profile.binding + "' is not in the spec");
-  Target target(spec, config.profile);
-  target.connect();
+  Target target = open_target(config);
   Recorder rec;
   Progress progress;
   progress.clauses_total = spec.clauses().size();
@@ -884,10 +890,7 @@ void merge(Coverage& into, const Coverage& from) {
 
 ReplayResult replay(const RunConfig& config, const std::vector<json>& commands) {
   const spec::Spec& spec = *config.spec;
-  if (!spec.bindings.count(config.profile.binding))
-    throw std::invalid_argument("binding '" + config.profile.binding + "' is not in the spec");
-  Target target(spec, config.profile);
-  target.connect();
+  Target target = open_target(config);
   Recorder rec;
   Sut sut;
   sut.target = &target;

@@ -19,6 +19,10 @@ std::string visible_text(std::string_view s, bool one_line = false);
 // Headers whose values a report never shows: authorization, proxy-authorization,
 // vmware-api-session-id, cookie, set-cookie (any case), and whatever the engine
 // itself treats as secret.
+// Appends '&', '<' or '>' as an XML/HTML entity and returns true; false for any
+// other character (appended by the caller as it sees fit).
+bool append_entity(std::string& out, char c);
+
 bool is_secret_header_name(std::string_view name);
 
 // A copy of `failure` whose secret header values are "<redacted>". The engine
