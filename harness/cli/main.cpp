@@ -122,6 +122,7 @@ void setup_target(TargetSetup& t, const spec::Spec& spec, const RunOptions& o) {
   if (o.insecure) t.profile.tls_verify = false;
   if (!spec.bindings.count(t.profile.binding))
     throw UsageError("binding '" + t.profile.binding + "' is not in the spec");
+  engine::discover_children(spec, t.profile);
 }
 
 engine::RunConfig make_config(const spec::Spec& spec, const engine::Profile& profile,
@@ -555,6 +556,9 @@ int main(int argc, char** argv) {
   } catch (const conformance::reports::TraceError& e) {
     std::cerr << "conformance: invalid trace: " << e.what() << "\n";
     return kExitUsage;
+  } catch (const conformance::engine::TargetError& e) {
+    std::cerr << "conformance: target: " << e.what() << "\n";
+    return kExitTarget;
   } catch (const UsageError& e) {
     std::cerr << "conformance: " << e.what() << "\n";
     return kExitUsage;

@@ -111,9 +111,10 @@ Profile load_profile(const std::string& file) {
     Item item;
     if (!it.contains("id")) r.fail(ptr, "missing 'id'");
     item.id = r.str(it["id"], ptr + "/id");
-    if (!it.contains("files") || !it["files"].is_array() || it["files"].empty())
-      r.fail(ptr + "/files", "expected the item's file names (a non-empty array)");
-    for (std::size_t k = 0; k < it["files"].size(); ++k)
+    if (it.contains("files") && (!it["files"].is_array() || it["files"].empty()))
+      r.fail(ptr + "/files",
+             "expected the item's file names (a non-empty array), or no 'files' to discover them");
+    for (std::size_t k = 0; it.contains("files") && k < it["files"].size(); ++k)
       item.files.push_back(r.str(it["files"][k], ptr + "/files/" + std::to_string(k)));
     p.items.push_back(std::move(item));
   }

@@ -873,6 +873,72 @@ RunResult run(const RunConfig& config) {
   return out;
 }
 
+void discover_children(const spec::Spec& spec, Profile& profile) {
+  bool needed = std::any_of(profile.items.begin(), profile.items.end(),
+                            [](const Item& i) { return i.files.empty(); });
+  if (!needed) return;
+  // The roles: an operation that creates a managed instance from an external id,
+  // one that lists its children, one that removes it.
+  const Operation *creator = nullptr, *lister = nullptr, *remover = nullptr;
+  const spec::Effect* create = nullptr;
+  const Resource* child = nullptr;
+  for (const auto& [_, r] : spec.resources)
+    if (r.kind == Resource::Kind::Child) child = &r;
+  if (!child) return;
+  for (const Operation* op : spec.operations())
+    for (const auto& e : op->effects) {
+      if (e.kind == spec::Effect::Kind::Create && e.resource == child->parent)
+        creator = op, create = &e;
+      if (e.kind == spec::Effect::Kind::Remove && e.resource == child->parent) remover = op;
+    }
+  for (const Operation* op : spec.operations())
+    if (op->returns.kind == spec::Returns::Kind::Children && op->returns.resource == child->name)
+      lister = op;
+  auto via = create ? create->fields.find(child->members_via_parent_field)
+                    : decltype(create->fields.end()){};
+  if (!creator || !lister || !remover || via == create->fields.end() ||
+      via->second.kind != spec::ValueExpr::Kind::Param)
+    throw TargetError(
+        "the profile lists no file names, and the spec gives no way to discover them");
+  const spec::Binding& binding = spec.bindings.at(profile.binding);
+  Transport transport(profile);
+  std::string token;
+  try {
+    token = login(transport, binding, profile.users.at(0).name, profile.users.at(0).password);
+  } catch (const std::exception& e) {
+    throw TargetError(e.what());
+  }
+  for (auto& item : profile.items) {
+    if (!item.files.empty()) continue;
+    // create: put the item id at the dotted parameter path the spec names.
+    json args = json::object();
+    const std::string& path = via->second.param;
+    json* at = &args;
+    std::size_t start = 0;
+    for (auto dot = path.find('.'); dot != std::string::npos;
+         start = dot + 1, dot = path.find('.', start))
+      at = &(*at)[path.substr(start, dot - start)];
+    (*at)[path.substr(start)] = item.id;
+    Decoded made =
+        decode(spec, binding, *creator, transport.send(encode(binding, *creator, args, token)));
+    if (made.kind != Decoded::Kind::Success || !made.result.is_string())
+      throw TargetError("discovering the files of item " + item.id + ": " + creator->full_name +
+                        " failed (HTTP " + std::to_string(made.status) + ")");
+    std::string id = made.result.get<std::string>();
+    Decoded listed = decode(
+        spec, binding, *lister,
+        transport.send(encode(binding, *lister, {{lister->returns.parent_param, id}}, token)));
+    transport.send(encode(binding, *remover, {{remover->effects.front().param, id}}, token));
+    if (listed.kind != Decoded::Kind::Success || !listed.result.is_array())
+      throw TargetError("discovering the files of item " + item.id + ": " + lister->full_name +
+                        " failed (HTTP " + std::to_string(listed.status) + ")");
+    for (const auto& f : listed.result)
+      if (f.is_object() && f.contains(child->key) && f[child->key].is_string())
+        item.files.push_back(f[child->key].get<std::string>());
+    if (item.files.empty()) throw TargetError("item " + item.id + " has no files to download");
+  }
+}
+
 void merge(Coverage& into, const Coverage& from) {
   for (const auto& [k, n] : from.clauses)
     into.clauses[k] += n;

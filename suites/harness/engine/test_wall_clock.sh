@@ -34,6 +34,14 @@ rc=$?
 grep -q "PASSED" "$work/clean.out" || fail "no PASSED line"
 grep -q "alice-pass" "$work/clean.out" && fail "a password was printed"
 
+# Items without file names: the harness discovers them (create, File.list, delete).
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); [i.pop("files") for i in p["items"]]; json.dump(p, open(sys.argv[2], "w"))' \
+  "$examples/profile-local-mock.json" "$work/no-files.json" || fail "could not write the profile"
+"$conformance" run --target "$url" --profile "$work/no-files.json" --seed 2 --sequences 5 --max-steps 8 \
+  >"$work/discover.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] || { cat "$work/discover.out"; fail "profile without file names: exit $rc, expected 0"; }
+
 url=$(start_mock --fault never-expire) || exit 1
 "$conformance" run --target "$url" --profile "$examples/profile-local-mock.json" --seed 1 --sequences 40 \
   --max-steps 12 --no-shrink >"$work/fault.out" 2>&1

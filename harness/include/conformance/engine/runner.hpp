@@ -49,6 +49,11 @@ struct Coverage {
   std::map<std::string, long> generated;      // operation/variant -> times generated
 };
 
+// Fills in the file names (child keys) of profile items that list none: for each,
+// creates an instance for the item, lists its children and removes it again, with
+// the operations the spec gives those roles. Throws TargetError when it cannot.
+void discover_children(const spec::Spec& spec, Profile& profile);
+
 // Adds another run's counts (fuzz rounds).
 void merge(Coverage& into, const Coverage& from);
 
