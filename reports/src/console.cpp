@@ -58,6 +58,16 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
   if (std::getenv("CONFORMANCE_DEBUG"))
     for (const auto& [k, n] : r.coverage.generated)
       out << "  gen " << k << " " << n << "\n";
+  if (!r.coverage.matrix.empty()) {
+    out << "\nOperation x state before the call -> outcome (count):\n";
+    for (const auto& [op, states] : r.coverage.matrix) {
+      out << "  " << op << ":";
+      for (const auto& [st, outcomes] : states)
+        for (const auto& [outcome, n] : outcomes)
+          out << "  " << st << "->" << outcome << " " << n;
+      out << "\n";
+    }
+  }
   if (!r.coverage.observed_open.empty()) {
     out << "\nObserved where the contract is silent:\n";
     for (const auto& [what, n] : r.coverage.observed_open)

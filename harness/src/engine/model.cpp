@@ -267,7 +267,7 @@ Expectation expect(const Model& m, const Call& c) {
   } else {
     bool fresh = std::any_of(c.args.begin(), c.args.end(),
                              [](const auto& kv) { return kv.second.kind == Arg::Kind::Fresh; });
-    e.pre_state = fresh ? "unknown-id" : "-";
+    e.pre_state = fresh ? "unknown-id" : "none";
   }
   const auto& checks = m.spec->checks;
 
