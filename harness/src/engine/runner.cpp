@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -30,6 +31,13 @@ std::int64_t epoch_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+std::string random_nonce() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx-", static_cast<unsigned long long>(rng()));
+  return buf;
 }
 
 // ---- the target ---------------------------------------------------------------
@@ -62,6 +70,7 @@ class Target {
   }
 
   const spec::Binding& binding() const { return binding_; }
+  bool resets() const { return control_ != nullptr; }
   const std::string& token(int user) const { return tokens_.at(user); }
   HttpResponse send(int user, const HttpRequest& r) { return transports_.at(user)->send(r); }
   std::unique_ptr<Transport> fresh_transport() const {
@@ -187,7 +196,7 @@ json resolve(const Call& c, const Memory& mem) {
         args[name] = fresh_id(a.index);
         break;
       case Arg::Kind::Token:
-        args[name] = "conformance-token-" + std::to_string(a.index);
+        args[name] = "conformance-token-" + mem.token_nonce + std::to_string(a.index);
         break;
     }
   }
@@ -803,6 +812,7 @@ RunResult run(const RunConfig& config) {
     sut.config = &config;
     sut.rec = &rec;
     sut.mem.clock_base_ms = target.begin_sequence();
+    sut.mem.token_nonce = target.resets() ? "" : random_nonce();
     Model m0 = initial_model(spec, config.profile, config.strictness);
     try {
       rc::state::check(m0, sut, [&config](const Model& m) { return gen_command(m, config); });
@@ -963,6 +973,7 @@ ReplayResult replay(const RunConfig& config, const std::vector<json>& commands) 
   sut.config = &config;
   sut.rec = &rec;
   sut.mem.clock_base_ms = target.begin_sequence();
+  sut.mem.token_nonce = target.resets() ? "" : random_nonce();
   Model m = initial_model(spec, config.profile, config.strictness);
   ReplayResult out;
   try {

@@ -27,6 +27,9 @@ struct Memory {
   std::map<int, std::int64_t> observed_expiry_ms;  // instance -> last expiration (epoch ms)
   std::map<std::pair<int, std::string>, std::string> child_state;  // last seen
   std::int64_t clock_base_ms = 0;                                  // epoch ms of model time 0
+  // Makes client tokens unique per sequence on a target that keeps state between
+  // sequences (no reset); empty where the target is reset (tokens stay deterministic).
+  std::string token_nonce;
 };
 
 struct CallVerdict {
