@@ -401,14 +401,24 @@ void create_instance(Model& m, const Call& c, const Effect& ef, bool certain, co
   for (const auto& [name, a] : c.args)
     if (a.kind == Arg::Kind::Value) args[name] = a.value;
   inst.create_args = args;
-  if (open && open == (c.op->idempotency ? &c.op->idempotency->after_removal : nullptr)) {
-    // The answer may name the old session: know nothing of it.
-    inst.opaque = open;
-    inst.fields = json::object();
-    inst.children.clear();
+  auto make_opaque = [&](InstanceModel& i) {
+    i.opaque = open;
+    i.fields = json::object();
+    i.children.clear();
     const spec::TypeDef* st = r->states ? m.spec->find_type(r->states->type) : nullptr;
-    if (st) inst.states = std::set<std::string>(st->values.begin(), st->values.end());
-    inst.renewed_min_ms = 0;
+    if (st) i.states = std::set<std::string>(st->values.begin(), st->values.end());
+    i.renewed_min_ms = 0;
+  };
+  if (open && open == (c.op->idempotency ? &c.op->idempotency->after_removal : nullptr)) {
+    // The answer may name the old session: know nothing of it. Nor of the old
+    // session: if the target still had it (at the instant of its expiry, say), the
+    // two are one, and what is done to the new one is done to the old.
+    make_opaque(inst);
+    auto it = c.args.find(c.op->idempotency->token_param);
+    if (it != c.args.end() && it->second.kind == Arg::Kind::Token) {
+      auto old = m.token_of.find({c.user, it->second.index});
+      if (old != m.token_of.end()) make_opaque(m.instances[old->second]);
+    }
   }
   int index = static_cast<int>(m.instances.size());
   m.instances.push_back(std::move(inst));

@@ -453,6 +453,27 @@ struct CallCommand : Cmd {
                               ? "no answer: " + di.transport_error
                               : "HTTP " + std::to_string(di.status);
         if (!v.new_id || got != *v.new_id) {
+          // A race, or a token that is ignored altogether? One more replay, alone:
+          // if it is answered with an id the burst already had, the token works
+          // sequentially and the concurrent clause is the broken one.
+          Decoded again = decode(*pre.spec, binding, *call.op, sut.target->send(call.user, req));
+          ++sut.rec->calls;
+          bool known = again.kind == Decoded::Kind::Success && again.result.is_string() &&
+                       std::any_of(answers.begin(), answers.end(), [&](const HttpResponse& a) {
+                         Decoded da = decode(*pre.spec, binding, *call.op, a);
+                         return da.kind == Decoded::Kind::Success && da.result == again.result;
+                       });
+          if (!known) {
+            v.violations.push_back(
+                {call.op->idempotency->clause.id, call.op->full_name,
+                 "a replay of a client_token answers the id of the session it created (" +
+                     *v.new_id + ")",
+                 "concurrent creates answered different ids, and one more replay alone " +
+                     (again.kind == Decoded::Kind::Success && again.result.is_string()
+                          ? "answered yet another: " + again.result.get<std::string>()
+                          : "failed: HTTP " + std::to_string(again.status))});
+            break;
+          }
           v.violations.push_back({call.op->idempotency->concurrent_clause.id, call.op->full_name,
                                   "every one of " + std::to_string(answers.size()) +
                                       " concurrent creates with one client_token answers " +
@@ -673,6 +694,9 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
           T,    T + 1, static_cast<std::int64_t>(m.profile->prepare_timeout_s * 1000) + 1};
       if (!m.profile->virtual_clock())
         steps = {T / 4, T / 2, T + m.grace_ms() + m.tolerance_ms() + 200};
+      // A pending completion deadline is worth passing at once, half of the time.
+      if (pending && m.profile->virtual_clock() && uniform<int>(0, 2) == 0)
+        return std::make_shared<AdvanceCommand>(steps.back());
       return std::make_shared<AdvanceCommand>(steps[uniform<std::size_t>(0, steps.size())]);
     }
     Call call;
@@ -683,9 +707,11 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
     int own_alive = 0;
     bool due_child = false;
     bool advanced_child = false;
+    bool renewable = false;  // time has passed since the lease of a live own instance was renewed
     for (const auto& inst : m.instances) {
       bool mine = inst.owner == call.user && m.life(inst) == Model::Life::Alive;
       own_alive += mine;
+      renewable = renewable || (mine && m.now_ms > inst.renewed_max_ms);
       for (const auto& [_, ch] : inst.children) {
         advanced_child = advanced_child || (mine && ch.advanced_ms >= 0);
         // A completion deadline has passed: looking now tests it.
@@ -700,9 +726,18 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
       });
       bool observes_children = op->returns.kind == spec::Returns::Kind::Children ||
                                op->returns.kind == spec::Returns::Kind::Child;
-      w.push_back(creates                               ? (own_alive < 2 ? 12 : 4)
+      // A renewal is only observable once time has passed since the last one.
+      bool renews = std::any_of(op->effects.begin(), op->effects.end(), [](const spec::Effect& e) {
+        return e.kind == spec::Effect::Kind::RenewLease;
+      });
+      // Without a live instance of its own, most calls could only test "not found":
+      // create first, mostly.
+      w.push_back(creates                               ? (own_alive == 0  ? 30
+                                                           : own_alive < 2 ? 12
+                                                                           : 4)
                   : observes_children && due_child      ? 16
                   : observes_children && advanced_child ? 7
+                  : renews && renewable                 ? 8
                                                         : 4);
     }
     call.op = ops[pick(w)];
