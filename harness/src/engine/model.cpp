@@ -439,6 +439,7 @@ void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain, const
   if (i < 0) return;
   InstanceModel& inst = m.instances[i];
   const Resource* r = m.spec->find_resource(inst.resource);
+  inst.unobserved = true;
   switch (ef.kind) {
     case Effect::Kind::Create:
       break;
@@ -508,6 +509,10 @@ void apply(Model& m, const Call& c) {
     auto it = c.args.find(c.op->idempotency->token_param);
     if (it != c.args.end() && it->second.kind == Arg::Kind::Token)
       m.tokens = std::max(m.tokens, it->second.index + 1);
+  }
+  if (c.op->returns.kind == spec::Returns::Kind::Resource) {
+    int i = arg_instance(c, c.op->returns.param);
+    if (i >= 0 && e.success()) m.instances[i].unobserved = false;
   }
   if (e.replay_of >= 0) return;  // an idempotent replay changes nothing
   const Outcome* ok = e.success();

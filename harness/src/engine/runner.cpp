@@ -707,11 +707,13 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
     int own_alive = 0;
     bool due_child = false;
     bool advanced_child = false;
-    bool renewable = false;  // time has passed since the lease of a live own instance was renewed
+    bool renewable = false;   // time has passed since the lease of a live own instance was renewed
+    bool unobserved = false;  // a live own instance was changed and not read back since
     for (const auto& inst : m.instances) {
       bool mine = inst.owner == call.user && m.life(inst) == Model::Life::Alive;
       own_alive += mine;
       renewable = renewable || (mine && m.now_ms > inst.renewed_max_ms);
+      unobserved = unobserved || (mine && inst.unobserved);
       for (const auto& [_, ch] : inst.children) {
         advanced_child = advanced_child || (mine && ch.advanced_ms >= 0);
         // A completion deadline has passed: looking now tests it.
@@ -726,6 +728,7 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
       });
       bool observes_children = op->returns.kind == spec::Returns::Kind::Children ||
                                op->returns.kind == spec::Returns::Kind::Child;
+      bool reads = op->returns.kind == spec::Returns::Kind::Resource;
       // A renewal is only observable once time has passed since the last one.
       bool renews = std::any_of(op->effects.begin(), op->effects.end(), [](const spec::Effect& e) {
         return e.kind == spec::Effect::Kind::RenewLease;
@@ -738,6 +741,7 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
                   : observes_children && due_child      ? 16
                   : observes_children && advanced_child ? 7
                   : renews && renewable                 ? 8
+                  : reads && unobserved                 ? 10
                                                         : 4);
     }
     call.op = ops[pick(w)];

@@ -61,6 +61,8 @@ struct InstanceModel {
   // Created by an open outcome (e.g. a replayed token whose session may be gone):
   // the id may name an older session, so nothing about it is asserted.
   const spec::Clause* opaque = nullptr;
+  // An effect changed it and no call has read it back since (generation looks).
+  bool unobserved = false;
 };
 
 struct Model {
