@@ -1,0 +1,54 @@
+// Runs of the default conformance run against the embedded mock with some of its
+// faults on: what the kill matrix (kill_matrix.cpp) and the benchmark (bench.cpp)
+// measure.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "conformance/spec/spec.hpp"
+
+namespace conformance::tools {
+
+struct MutantRunSettings {
+  int sequences = 200;  // the default conformance run's budget
+  int max_steps = 40;
+  bool shrink = true;
+  double shrink_budget = 60;
+};
+
+// One run of one mutant (or of the clean mock) on one binding and seed.
+struct MutantOutcome {
+  bool failed = false;
+  std::string clause;        // the clause the run named
+  int sequences = 0;         // passing sequences before the first failing one (all, when passed)
+  long calls = 0;            // calls up to and including the first failure (all, when passed)
+  double seconds = 0;        // from the run's start to the first failure (the run, when passed)
+  std::size_t trace = 0;     // calls in the minimal failing sequence
+  double total_seconds = 0;  // the whole run, shrinking included
+};
+
+MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
+                         const std::set<std::string>& faults, const std::string& binding,
+                         std::uint64_t seed);
+
+template <typename T>
+double median(std::vector<T> v);
+
+// "Intel(R) Xeon(R) ..., 2 cores, Linux 6.1.0"
+std::string machine_description();
+
+}  // namespace conformance::tools
+
+#include <algorithm>
+
+template <typename T>
+double conformance::tools::median(std::vector<T> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  auto n = v.size();
+  return n % 2 ? static_cast<double>(v[n / 2])
+               : (static_cast<double>(v[n / 2 - 1]) + static_cast<double>(v[n / 2])) / 2;
+}

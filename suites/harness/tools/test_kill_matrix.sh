@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The mutant kill matrix as a test: every single fault and every pair of faults is
+# killed (the run fails and names the fault's clause) on /api, seed 1, with the
+# default run (shrinking on). Under CONFORMANCE_QUICK (the ASan preset) the pairs
+# are left out; the full matrix (10 seeds, both bindings, clean runs) is
+# scripts/kill-matrix, and the clean-mock 20-seed check is engine_runs in harness_tests.
+# Then the check itself: a budget too small to catch anything must be reported as a
+# survivor with exit 1 and "SURVIVED" in the document.
+#   test_kill_matrix.sh KILL_MATRIX_BINARY WORKDIR
+set -uo pipefail
+tool=$1 work=$2
+rm -rf "$work" && mkdir -p "$work"
+fail=0
+
+scope=()
+[ -n "${CONFORMANCE_QUICK:-}" ] && scope=(--no-pairs)
+"$tool" --seeds 1 --clean-seeds 0 --binding api "${scope[@]}" --out "$work/matrix.md" 2>"$work/matrix.log"
+rc=$?
+if [ $rc -ne 0 ]; then
+  echo "FAIL: kill matrix exited $rc (expected 0: every mutant killed)"; grep -v 'killed 1/1' "$work/matrix.log"; fail=1
+fi
+grep -q 'Kill rate: \([0-9]*\)/\1 runs (100.0%)' "$work/matrix.md" \
+  || { echo "FAIL: the document does not show a 100% kill rate"; grep 'Kill rate' "$work/matrix.md"; fail=1; }
+if grep -q SURVIVED "$work/matrix.md"; then echo "FAIL: a survivor in the document"; fail=1; fi
+rows=$(grep -c '^| `' "$work/matrix.md")
+faults=$(grep -c '^| `[a-z0-9-]*` | api' "$work/matrix.md")
+echo "kill matrix: $rows rows ($faults single faults)"
+[ "$faults" -ge 15 ] || { echo "FAIL: only $faults single-fault rows"; fail=1; }
+
+# One sequence of one step cannot reach a prepared file: the mutant survives.
+"$tool" --fault file-prepare-stuck --seeds 1 --no-pairs --clean-seeds 0 --binding api \
+  --sequences 1 --max-steps 1 --out "$work/survivor.md" 2>"$work/survivor.log"
+rc=$?
+[ $rc -eq 1 ] || { echo "FAIL: a survivor gave exit $rc, expected 1"; fail=1; }
+grep -q 'SURVIVED' "$work/survivor.md" || { echo "FAIL: survivor not marked"; fail=1; }
+
+# Bad flags: exit 2 with a message naming the problem.
+"$tool" --fault no-such-fault --out "$work/x.md" 2>"$work/bad.log"
+rc=$?
+[ $rc -eq 2 ] && grep -q "unknown fault 'no-such-fault'" "$work/bad.log" \
+  || { echo "FAIL: unknown fault gave exit $rc: $(cat "$work/bad.log")"; fail=1; }
+exit $fail
