@@ -78,6 +78,8 @@ struct RunOptions {
   std::string regressions;
   bool min_coverage = false;
   bool target_given = false;
+  std::string on_transport_error = "finding";
+  long max_calls = 0;  // fuzz: also end once this many calls were sent (0 = no limit)
 };
 
 std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
@@ -296,12 +298,17 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
       auto elapsed = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       };
+      bool calls_spent = false;
       for (std::uint64_t round = 0; !g_stop && elapsed() < duration_s; ++round) {
         engine::RunConfig rc = cfg;
         rc.seed = o.seed + round;
         engine::Progress base{total.sequences, total.calls, 0, 0, 0, 0, nullptr};
         rc.on_progress = [&](const engine::Progress& p) {
           if (elapsed() >= duration_s) g_stop = true;
+          if (o.max_calls > 0 && base.calls + p.calls >= o.max_calls) {
+            calls_spent = true;
+            g_stop = true;
+          }
           engine::Progress shown = p;
           shown.sequences += base.sequences;
           shown.calls += base.calls;
@@ -333,14 +340,15 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
       if (tty) std::fprintf(stderr, "\n");
       total.seconds = elapsed();
       total.passed = !total.failure;
-      total.interrupted = g_stop && elapsed() < duration_s;
+      total.interrupted = g_stop && elapsed() < duration_s && !calls_spent;
       result = total;
     }
 
     // A failure is re-checked: replay its minimal sequence, then re-run its seed.
+    // (Not after --on-transport-error abort: nothing more is sent to the target.)
     std::vector<engine::Failure> flaky;
     if (result.failure && result.failure->violation.clause != "harness.internal" &&
-        !result.failure->trace.empty()) {
+        !result.failure->trace.empty() && !result.aborted) {
       std::vector<nlohmann::json> commands;
       for (const auto& step : result.failure->trace)
         commands.push_back(step.command);
@@ -520,6 +528,11 @@ int main(int argc, char** argv) {
   add_run_options(fuzz_cmd, fo, fuzz_files);
   fuzz_cmd->add_option("--duration", duration, "time budget: 90, 30s, 10m, 2h")
       ->capture_default_str();
+  fuzz_cmd
+      ->add_option("--max-calls", fo.max_calls,
+                   "also end after this many calls (0 = no limit; the benchmark's memory runs)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
 
   RunOptions rpo;
   std::vector<std::string> replay_paths;

@@ -72,7 +72,15 @@ class Target {
   const spec::Binding& binding() const { return binding_; }
   bool resets() const { return control_ != nullptr; }
   const std::string& token(int user) const { return tokens_.at(user); }
-  HttpResponse send(int user, const HttpRequest& r) { return transports_.at(user)->send(r); }
+  HttpResponse send(int user, const HttpRequest& r) {
+    HttpResponse a = transports_.at(user)->send(r);
+    observe(false, r, a);
+    return a;
+  }
+  void observe(bool control, const HttpRequest& r, const HttpResponse& a) const {
+    if (observer_) observer_(control, r, a);
+  }
+  void set_observer(ExchangeObserver o) { observer_ = std::move(o); }
   std::unique_ptr<Transport> fresh_transport() const {
     return std::make_unique<Transport>(profile_);
   }
@@ -80,7 +88,7 @@ class Target {
   // Puts the target in a known state and returns the epoch ms of model time 0.
   std::int64_t begin_sequence() {
     if (control_) {
-      auto r = control_->send({"POST", "/reset", "", {}, std::string("{}")});
+      auto r = control({"POST", "/reset", "", {}, std::string("{}")});
       if (r.status < 200 || r.status > 299)
         throw std::runtime_error("clock control: POST /reset failed");
       return server_clock_ms();
@@ -92,7 +100,7 @@ class Target {
   void advance(std::int64_t ms) {
     if (control_) {
       auto r =
-          control_->send({"POST", "/clock/advance", "", {}, json{{"milliseconds", ms}}.dump()});
+          control({"POST", "/clock/advance", "", {}, json{{"milliseconds", ms}}.dump()});
       if (r.status != 200) throw std::runtime_error("clock control: POST /clock/advance failed");
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
@@ -101,7 +109,7 @@ class Target {
 
  private:
   std::int64_t server_clock_ms() {
-    auto r = control_->send({"GET", "/clock", "", {}, std::nullopt});
+    auto r = control({"GET", "/clock", "", {}, std::nullopt});
     json b = json::parse(r.body, nullptr, false);
     if (r.status != 200 || !b.is_object() || !b.contains("now") || !b["now"].is_string())
       throw std::runtime_error("clock control: GET /clock gave no 'now'");
@@ -141,6 +149,13 @@ class Target {
   std::vector<std::unique_ptr<Transport>> transports_;
   std::vector<std::string> tokens_;
   std::unique_ptr<Transport> control_;
+  ExchangeObserver observer_;
+
+  HttpResponse control(const HttpRequest& r) {
+    HttpResponse a = control_->send(r);
+    observe(true, r, a);
+    return a;
+  }
 };
 
 // ---- what a run accumulates ----------------------------------------------------
@@ -436,6 +451,8 @@ struct CallCommand : Cmd {
         threads.emplace_back([&, i] { answers[i] = ts[i]->send(req); });
       for (auto& t : threads)
         t.join();
+      for (const auto& a : answers)
+        sut.target->observe(false, req, a);
     } else {
       answers.push_back(sut.target->send(call.user, req));
     }
@@ -819,6 +836,7 @@ Target open_target(const RunConfig& config) {
     throw std::invalid_argument("binding '" + config.profile.binding + "' is not in the spec");
   Target target(*config.spec, config.profile);
   target.connect();
+  target.set_observer(config.on_exchange);
   return target;
 }
 

@@ -57,6 +57,20 @@ void discover_children(const spec::Spec& spec, Profile& profile);
 // Adds another run's counts (fuzz rounds).
 void merge(Coverage& into, const Coverage& from);
 
+// What a transport error (no complete HTTP answer: refused, reset, truncated, timed
+// out, too large) does to a run.
+enum class OnTransportError {
+  finding,  // a violation on the clause the checker names; shrunk and reported like any other
+  abort,    // the run stops at the first one: no shrinking, RunResult::aborted is set
+};
+
+// Sees every HTTP exchange of a run after login, in order: calls to the target
+// (control = false) and to its clock control (control = true, path relative to the
+// profile's clock_control URL). Requests are NOT redacted: for in-process tools
+// (the benchmark replays them), never for anything written out.
+using ExchangeObserver =
+    std::function<void(bool control, const HttpRequest& request, const HttpResponse& response)>;
+
 struct RunConfig {
   const spec::Spec* spec = nullptr;
   Profile profile;
@@ -69,7 +83,9 @@ struct RunConfig {
       60;               // after this long shrinking, the smallest failure so far is reported
   int concurrency = 8;  // parallel calls of a concurrent replay
   std::atomic<bool>* stop = nullptr;  // set to end the run early (Ctrl-C, fuzz budget)
+  OnTransportError on_transport_error = OnTransportError::finding;
   std::function<void(const struct Progress&)> on_progress;  // after each sequence
+  ExchangeObserver on_exchange;  // optional
 };
 
 struct Progress {
