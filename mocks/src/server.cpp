@@ -2,11 +2,16 @@
 #include <httplib.h>
 
 #include <sys/socket.h>
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
+#include <mutex>
+#include <string_view>
 #include <thread>
+#include <utility>
 
 #include "dsmock/server.hpp"
 #include "wire.hpp"
@@ -69,6 +74,64 @@ bool write_content(const std::string& name, std::size_t offset, std::size_t leng
   return sink.write(buf, n);
 }
 
+// An httplib::Stream over memory for serve_raw: reads the input, collects what the server
+// writes. At the end of the input read() returns 0, like a socket whose peer half-closed.
+class MemoryStream : public httplib::Stream {
+ public:
+  explicit MemoryStream(std::string_view input) : in_(input) {}
+
+  using httplib::Stream::write;
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    size = std::min(size, in_.size() - pos_);
+    if (size > 0) std::memcpy(ptr, in_.data() + pos_, size);
+    pos_ += size;
+    return static_cast<ssize_t>(size);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    out_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 0;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 0;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+
+  bool at_end() const { return pos_ >= in_.size(); }
+  std::string take_output() { return std::move(out_); }
+
+ private:
+  std::string_view in_;
+  std::size_t pos_ = 0;
+  std::string out_;
+};
+
+// An httplib server that never listens: serve_raw runs httplib's per-request processing (the
+// protected Server::process_request: parser, routing, handlers, response writer) on a
+// MemoryStream, with the keep-alive loop of httplib's socket processing.
+class RawHttp : public httplib::Server {
+ public:
+  // httplib stops writing content-provider bodies once the listening socket is gone
+  // (svr_sock_ == INVALID_SOCKET means "shutting down"). This server never listens: mark it
+  // as up with a value that is never an open descriptor (stop() only closes it while running).
+  RawHttp() { svr_sock_ = std::numeric_limits<socket_t>::max(); }
+
+  std::string serve(std::string_view input) {
+    MemoryStream strm(input);
+    for (auto left = keep_alive_max_count_; left > 0 && !strm.at_end(); --left) {
+      bool closed = false;
+      if (!process_request(strm, left == 1, closed, nullptr) || closed) break;
+    }
+    return strm.take_output();
+  }
+};
+
 }  // namespace
 
 struct Server::Impl {
@@ -78,6 +141,8 @@ struct Server::Impl {
   std::thread thread;
   int port = 0;
   int listen_fd = -1;
+  std::mutex raw_mu;             // guards the creation of raw (and of store by serve_raw)
+  std::unique_ptr<RawHttp> raw;  // serve_raw's server, created on first use
 
   std::string scheme() const { return opts.tls_cert.empty() ? "http" : "https"; }
 
@@ -99,10 +164,15 @@ struct Server::Impl {
 
   void handle(const httplib::Request& req, httplib::Response& res) {
     const Binding b = binding_of(req.path);
+    // httplib cuts every response body to the request's Range header, even an error or a JSON
+    // answer, and keeps the handler's 200; for a content provider it does not even check the
+    // ranges against the size. So the ranges are taken away here, and only a download puts
+    // back the ones it serves (serve_ranges). `req` is httplib's own, non-const Request.
+    httplib::Ranges ranges = std::exchange(const_cast<httplib::Request&>(req).ranges, {});
     try {
       if (req.body.size() > kMaxBody) throw generic_error(413);
       detail::Ctx ctx{req, res, *store, req.method == "HEAD" ? "GET" : req.method, base_url(req)};
-      if (detail::starts_with(req.path, "/mock/v1/")) return handle_mock(ctx);
+      if (detail::starts_with(req.path, "/mock/v1/")) return handle_mock(ctx, ranges);
       std::optional<detail::Route> route;
       if (b == Binding::Rest) {
         route = detail::match_rest(ctx);
@@ -126,8 +196,36 @@ struct Server::Impl {
     }
   }
 
+  // The status of a download of `size` bytes with the request's `ranges` (as httplib parsed
+  // them: -1 = absent). Without a Range header, or with several ranges (httplib 0.11 writes
+  // wrong Content-Range totals into multipart/byteranges bodies of content providers), the
+  // Range header is ignored: 200, whole file, as RFC 9110 allows. One satisfiable range: 206,
+  // the range clamped to the file and handed back to httplib, which writes Content-Range and
+  // the bytes. One range that starts at or past the end (or an empty suffix): 416 with
+  // `Content-Range: bytes */size`.
+  static int serve_ranges(detail::Ctx& ctx, const httplib::Ranges& ranges, std::size_t size) {
+    if (ranges.size() != 1) return 200;
+    const auto n = static_cast<ssize_t>(size);
+    auto [first, last] = ranges.front();
+    if (first < 0 && last > 0 && n > 0) {  // suffix: the last `last` bytes
+      first = std::max<ssize_t>(0, n - last);
+      last = n - 1;
+    } else if (first >= 0 && first < n && (last < 0 || last >= first)) {
+      last = last < 0 || last >= n ? n - 1 : last;
+    } else {
+      ctx.res.set_header("Content-Range", "bytes */" + std::to_string(size));
+      throw ApiError(
+          ErrorType::InvalidRequest,
+          "com.vmware.content.library.item.download.range_not_satisfiable",
+          "The requested range is not within the file's " + std::to_string(size) + " bytes.", {},
+          416);
+    }
+    const_cast<httplib::Request&>(ctx.req).ranges = {{first, last}};
+    return 206;
+  }
+
   // /mock/v1/...: the download route (always) and the clock control routes (virtual only).
-  void handle_mock(detail::Ctx& ctx) {
+  void handle_mock(detail::Ctx& ctx, const httplib::Ranges& ranges) {
     const auto& req = ctx.req;
     auto& res = ctx.res;
     const std::string& path = req.path;
@@ -142,7 +240,7 @@ struct Server::Impl {
         throw ApiError(ErrorType::NotFound, "com.vmware.content.library.item.download.not_found",
                        "The download URL is not valid (unknown, not prepared, canceled or "
                        "expired).");
-      res.status = 200;
+      res.status = serve_ranges(ctx, ranges, static_cast<std::size_t>(file->size));
       if (file->size == 0) {  // a zero-length provider would send no Content-Length
         res.set_content("", "application/octet-stream");
         return;
@@ -183,6 +281,55 @@ struct Server::Impl {
       return;
     }
     throw detail::route_not_found(req.method, path);
+  }
+
+  // Limits and handlers, shared by the listening server and serve_raw's.
+  void configure(httplib::Server& http) {
+    http.set_read_timeout(10, 0);
+    http.set_write_timeout(10, 0);
+    http.set_keep_alive_timeout(2);
+    http.set_keep_alive_max_count(100);
+    http.set_payload_max_length(kMaxBody);
+    auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+      handle(req, res);
+    };
+    http.Get(".*", handler);
+    http.Post(".*", handler);
+    http.Put(".*", handler);
+    http.Patch(".*", handler);
+    http.Delete(".*", handler);
+    http.Options(".*", handler);
+    // httplib answers 400 to a POST/PUT/PATCH/DELETE without Content-Length or chunked encoding
+    // (e.g. `curl -X POST` without data) before routing. Such a request has no body: serve it
+    // here, before httplib tries to read one.
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))
+        return httplib::Server::HandlerResponse::Unhandled;
+      handle(req, res);
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      write_error(res, generic_error(res.status), binding_of(req.path));
+    });
+    http.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                                  std::exception_ptr) {
+      write_error(
+          res,
+          ApiError(ErrorType::InternalServerError,
+                   "com.vmware.vapi.std.errors.internal_server_error", "Internal server error."),
+          binding_of(req.path));
+    });
+    if (opts.log_requests) {
+      http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+        // Never headers or bodies: they carry passwords and session tokens.
+        std::string query;
+        for (const auto& [k, v] : req.params)
+          query += (query.empty() ? "?" : "&") + k + "=" + v;
+        std::fprintf(stderr, "dsmock: %s %s%s -> %d\n", req.method.c_str(),
+                     redact_path(req.path).c_str(), query.c_str(), res.status);
+      });
+    }
   }
 };
 
@@ -238,51 +385,7 @@ int Server::start() {
     im.listen_fd = sock;
   });
   http->set_tcp_nodelay(true);
-  http->set_read_timeout(10, 0);
-  http->set_write_timeout(10, 0);
-  http->set_keep_alive_timeout(2);
-  http->set_keep_alive_max_count(100);
-  http->set_payload_max_length(kMaxBody);
-  auto handler = [&im](const httplib::Request& req, httplib::Response& res) {
-    im.handle(req, res);
-  };
-  http->Get(".*", handler);
-  http->Post(".*", handler);
-  http->Put(".*", handler);
-  http->Patch(".*", handler);
-  http->Delete(".*", handler);
-  http->Options(".*", handler);
-  // httplib answers 400 to a POST/PUT/PATCH/DELETE without Content-Length or chunked encoding
-  // (e.g. `curl -X POST` without data) before routing. Such a request has no body: serve it
-  // here, before httplib tries to read one.
-  http->set_pre_routing_handler([&im](const httplib::Request& req, httplib::Response& res) {
-    if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))
-      return httplib::Server::HandlerResponse::Unhandled;
-    im.handle(req, res);
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  http->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    write_error(res, generic_error(res.status), binding_of(req.path));
-  });
-  http->set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
-        write_error(
-            res,
-            ApiError(ErrorType::InternalServerError,
-                     "com.vmware.vapi.std.errors.internal_server_error", "Internal server error."),
-            binding_of(req.path));
-      });
-  if (o.log_requests) {
-    http->set_logger([](const httplib::Request& req, const httplib::Response& res) {
-      // Never headers or bodies: they carry passwords and session tokens.
-      std::string query;
-      for (const auto& [k, v] : req.params)
-        query += (query.empty() ? "?" : "&") + k + "=" + v;
-      std::fprintf(stderr, "dsmock: %s %s%s -> %d\n", req.method.c_str(),
-                   redact_path(req.path).c_str(), query.c_str(), res.status);
-    });
-  }
+  im.configure(*http);
 
   int port = o.port;
   errno = 0;
@@ -311,6 +414,25 @@ int Server::start() {
     throw std::runtime_error("the server thread did not start");
   }
   return port;
+}
+
+std::string Server::serve_raw(std::string_view input) {
+  Impl& im = *impl_;
+  RawHttp* raw = nullptr;
+  {
+    std::lock_guard lock(im.raw_mu);
+    if (!im.store) {
+      detail::Faults faults(im.opts.faults);  // throws std::invalid_argument on an unknown name
+      im.store = std::make_unique<detail::Store>(im.opts, faults);
+    }
+    if (!im.raw) {
+      auto fresh = std::make_unique<RawHttp>();
+      im.configure(*fresh);
+      im.raw = std::move(fresh);
+    }
+    raw = im.raw.get();
+  }
+  return raw->serve(input);
 }
 
 void Server::stop() {

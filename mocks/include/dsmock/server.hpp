@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dsmock {
@@ -68,6 +69,16 @@ class Server {
   void stop();  // idempotent, joins the thread
   std::string url() const;
   const Options& options() const;  // with defaults filled in (users, items)
+
+  // Serves one connection's worth of raw bytes without a network: cpp-httplib's request parser,
+  // the mock's routing and handlers, and httplib's response writer run over `input` (keep-alive
+  // requests one after the other, at most 100, as on a socket whose client then half-closes),
+  // and the bytes the server would have sent come back. It shares the state of the running
+  // server; before start() it works on its own state, which start() then replaces. Plain HTTP
+  // only (TLS options only change the scheme of download URIs). Thread-safe, but not
+  // concurrently with start() or stop(). Throws like start() for bad options. For fuzzing and
+  // tests (suites/mocks/fuzz/).
+  std::string serve_raw(std::string_view input);
 
  private:
   struct Impl;
