@@ -1,6 +1,7 @@
 // The `conformance` command line. Exit codes (README, "Exit codes"):
 //   0 conforms / ok, 1 violations, 2 bad usage, spec or profile,
-//   3 target unreachable or login failed, 4 internal error.
+//   3 target unreachable or login failed (or, with --on-transport-error abort, a
+//   request got no complete answer), 4 internal error.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -91,6 +92,7 @@ std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
   for (const auto& f : o.faults)
     cmd << " --fault " << f;
   if (o.strictness != "inferred") cmd << " --strictness " << o.strictness;
+  if (o.on_transport_error != "finding") cmd << " --on-transport-error " << o.on_transport_error;
   cmd << " --seed " << seed << " --sequences " << o.sequences << " --max-steps " << o.max_steps;
   return cmd.str();
 }
@@ -140,6 +142,8 @@ engine::RunConfig make_config(const spec::Spec& spec, const engine::Profile& pro
   cfg.strictness =
       o.strictness == "documented" ? engine::Strictness::documented : engine::Strictness::inferred;
   cfg.stop = &g_stop;
+  cfg.on_transport_error = o.on_transport_error == "abort" ? engine::OnTransportError::abort
+                                                           : engine::OnTransportError::finding;
   return cfg;
 }
 
@@ -321,6 +325,7 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
         total.calls += r.calls;
         if (r.failure) {
           total.failure = r.failure;
+          total.aborted = r.aborted;
           total.seed = rc.seed;
           o.seed = rc.seed;
           cfg.seed = rc.seed;
@@ -384,6 +389,11 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
                 << "\n";
     if (result.failure && result.failure->violation.clause == "harness.internal")
       return kExitInternal;
+    if (result.aborted) {
+      std::cout << "\nABORTED: stopped at the first transport error "
+                   "(--on-transport-error abort): not shrunk, not re-checked\n";
+      return kExitTarget;
+    }
     if (result.failure || !flaky.empty()) exit_code = kExitViolations;
     if (o.min_coverage) {
       std::size_t never = 0;
@@ -499,6 +509,12 @@ int main(int argc, char** argv) {
                     "directory of saved traces to replay before the run");
     cmd->add_flag("--min-coverage", o.min_coverage,
                   "fail the run when a (non-open) clause was never reached");
+    cmd->add_option("--on-transport-error", o.on_transport_error,
+                    "when a request gets no complete answer (refused, reset, truncated, timed "
+                    "out, too large): 'finding' = a violation on the clause, shrunk, exit 1; "
+                    "'abort' = stop the run there, no shrinking, exit 3 (reports still written)")
+        ->check(CLI::IsMember({"finding", "abort"}))
+        ->capture_default_str();
     cmd->add_option("--junit", files.junit, "write a JUnit XML report (one testcase per clause)");
     cmd->add_option("--markdown", files.markdown,
                     "write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)");

@@ -165,6 +165,7 @@ struct Recorder {
   long calls = 0;
   int sequences = 0;
   int failing_runs = 0;
+  bool aborted = false;          // OnTransportError::abort met a transport error
   std::optional<Failure> first;  // the first failure (before shrinking)
   std::optional<Failure> last;   // the last failing run (after shrinking: the minimal one)
   std::optional<Clock::time_point> first_failure_at;
@@ -521,7 +522,14 @@ struct CallCommand : Cmd {
     step.violations = v.violations;
     step.command = call_to_json(call);
     sut.trace.push_back(std::move(step));
-    if (!v.violations.empty()) fail_sequence(sut, v.violations.front());
+    if (!v.violations.empty()) {
+      bool no_answer = std::any_of(answers.begin(), answers.end(), [](const HttpResponse& a) {
+        return !a.transport_error.empty();
+      });
+      if (no_answer && sut.config->on_transport_error == OnTransportError::abort)
+        rec.aborted = true;
+      fail_sequence(sut, v.violations.front());
+    }
   }
 
   void show(std::ostream& os) const override {
@@ -858,6 +866,9 @@ RunResult run(const RunConfig& config) {
 
   auto property = [&] {
     if (config.stop && config.stop->load()) RC_SUCCEED("stopped");
+    // Aborted at a transport error: every shrink candidate "passes", so the first
+    // failure is reported as found, and nothing more is sent.
+    if (rec.aborted) RC_SUCCEED("stopped at a transport error");
     // Once the shrink budget is spent every further candidate "passes", so
     // RapidCheck settles on the smallest failure found so far.
     if (rec.first_failure_at &&
@@ -914,6 +925,7 @@ RunResult run(const RunConfig& config) {
   out.calls = rec.calls;
   out.seconds = std::chrono::duration<double>(Clock::now() - rec.start).count();
   out.interrupted = config.stop && config.stop->load();
+  out.aborted = rec.aborted;
   rc::detail::FailureResult failure;
   rc::detail::Error error;
   if (result.match(failure)) {

@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
 
 namespace conformance::engine {
 
@@ -37,6 +41,83 @@ std::string percent_encode(const std::string& s, bool keep_colon) {
   return out;
 }
 
+// The overall deadline of a request (see transport.hpp). One thread per Transport,
+// idle on a condition variable between requests.
+struct Transport::Watchdog {
+  using Clock = std::chrono::steady_clock;
+  explicit Watchdog(httplib::Client& c) : client(c), thread([this] { loop(); }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lk(m);
+      quit = true;
+    }
+    cv.notify_all();
+    thread.join();
+  }
+  void arm(Clock::time_point at) {
+    {
+      std::lock_guard<std::mutex> lk(m);
+      armed = true;
+      fired = false;
+      deadline = at;
+    }
+    cv.notify_all();
+  }
+  // Returns whether the deadline cut the request.
+  bool disarm() {
+    std::lock_guard<std::mutex> lk(m);
+    armed = false;
+    return fired;
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lk(m);
+    while (!quit) {
+      if (!armed) {
+        cv.wait(lk);
+      } else if (Clock::now() < deadline) {
+        cv.wait_until(lk, deadline);
+      } else {
+        // Still armed: send() has not returned. stop() shuts the socket down (or,
+        // if the request is between connect and send, closes it); repeated until
+        // send() disarms, in case the first call came before the request was in
+        // flight. Holding `m` keeps send() from arming the next request meanwhile.
+        fired = true;
+        client.stop();
+        cv.wait_for(lk, std::chrono::milliseconds(50));
+      }
+    }
+  }
+
+  httplib::Client& client;
+  std::mutex m;
+  std::condition_variable cv;
+  bool armed = false, fired = false, quit = false;
+  Clock::time_point deadline;
+  std::thread thread;  // last: starts once the rest is initialised
+};
+
+namespace {
+
+// httplib's names for its errors ("Read", "Connection") say little on their own.
+std::string describe(httplib::Error err) {
+  switch (err) {
+    case httplib::Error::Connection:
+      return "cannot connect (Connection)";
+    case httplib::Error::Read:
+      return "the connection closed, was reset or failed before a complete answer (Read)";
+    case httplib::Error::Write:
+      return "the connection closed or was reset while sending the request (Write)";
+    case httplib::Error::ConnectionTimeout:
+      return "timed out connecting (ConnectionTimeout)";
+    default:
+      return httplib::to_string(err);
+  }
+}
+
+}  // namespace
+
 Transport::Transport(const Profile& profile) {
   // The base URL may carry a path prefix (https://host/prefix): keep it apart.
   std::string url = profile.url;
@@ -61,6 +142,8 @@ Transport::Transport(const Profile& profile) {
   client_->set_compress(false);
   client_->enable_server_certificate_verification(profile.tls_verify);
   if (!profile.ca_file.empty()) client_->set_ca_cert_path(profile.ca_file);
+  timeout_s_ = profile.request_timeout_s;
+  watchdog_ = std::make_unique<Watchdog>(*client_);
 }
 
 Transport::~Transport() = default;
@@ -77,11 +160,29 @@ HttpResponse Transport::send(const HttpRequest& request) {
     req.headers.emplace("Content-Type", "application/json");
   }
   req.headers.emplace("Accept", "application/json");
+  auto start = std::chrono::steady_clock::now();
+  auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(timeout_s_));
   bool too_large = false;
+  bool late = false;
   std::string body;
+  // A declared length over the cap ends the request before any of the body is read.
+  req.response_handler = [&](const httplib::Response& r) {
+    if (!r.has_header("Content-Length")) return true;
+    const std::string& v = r.get_header_value("Content-Length");
+    if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos &&
+        (v.size() > 19 || std::stoull(v) > kMaxBody))
+      too_large = true;
+    return !too_large;
+  };
   req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
     if (body.size() + len > kMaxBody) {
       too_large = true;
+      return false;
+    }
+    // The watchdog would cut a dripped body too; checking here ends it at once.
+    if (std::chrono::steady_clock::now() > deadline) {
+      late = true;
       return false;
     }
     body.append(data, len);
@@ -89,17 +190,30 @@ HttpResponse Transport::send(const HttpRequest& request) {
   };
   httplib::Response res;
   httplib::Error err = httplib::Error::Success;
-  auto start = std::chrono::steady_clock::now();
+  watchdog_->arm(deadline);
   bool ok = client_->send(req, res, err);
+  late = watchdog_->disarm() || late;
   out.millis =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (too_large) {
-    out.transport_error = "response body larger than " + std::to_string(kMaxBody) + " bytes";
+    out.transport_error =
+        "response body larger than " + std::to_string(kMaxBody) + " bytes (reading stopped there)";
+    client_->stop();
+    return out;
+  }
+  // httplib's per-recv timeout can trip at the same moment as the deadline: both
+  // mean the answer did not arrive in time. (An answer that was complete just as the
+  // deadline passed is kept.)
+  if (!ok && (late || (err == httplib::Error::Read && out.millis >= timeout_s_ * 1000))) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "timed out: no complete answer within %g s (%s)", timeout_s_,
+                  late ? "request deadline" : "read timeout");
+    out.transport_error = buf;
     client_->stop();
     return out;
   }
   if (!ok) {
-    out.transport_error = httplib::to_string(err);
+    out.transport_error = describe(err);
     return out;
   }
   out.status = res.status;

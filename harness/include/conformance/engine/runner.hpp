@@ -100,6 +100,7 @@ struct Progress {
 struct RunResult {
   bool passed = false;
   bool interrupted = false;
+  bool aborted = false;  // stopped at a transport error (OnTransportError::abort); failure is set
   std::optional<Failure> failure;
   Coverage coverage;
   int sequences = 0;
