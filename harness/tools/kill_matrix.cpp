@@ -76,28 +76,12 @@ struct Row {
              (outcomes.size() > 1 ? " ×" + std::to_string(k) : "");
     return out;
   }
-  std::vector<double> of_killed(double Outcome::*field) const {
-    std::vector<double> v;
-    for (const auto& o : outcomes)
-      if (o.failed && mutant.names(o.clause)) v.push_back(o.*field);
-    return v;
-  }
-  std::vector<double> of_killed_l(long Outcome::*field) const {
+  // A field of the runs that killed the mutant (for medians).
+  template <typename T>
+  std::vector<double> of_killed(T Outcome::*field) const {
     std::vector<double> v;
     for (const auto& o : outcomes)
       if (o.failed && mutant.names(o.clause)) v.push_back(static_cast<double>(o.*field));
-    return v;
-  }
-  std::vector<double> of_killed_i(int Outcome::*field) const {
-    std::vector<double> v;
-    for (const auto& o : outcomes)
-      if (o.failed && mutant.names(o.clause)) v.push_back(o.*field);
-    return v;
-  }
-  std::vector<double> traces() const {
-    std::vector<double> v;
-    for (const auto& o : outcomes)
-      if (o.failed && mutant.names(o.clause)) v.push_back(static_cast<double>(o.trace));
     return v;
   }
 };
@@ -287,10 +271,10 @@ int main(int argc, char** argv) {
       md << "| `" << r.mutant.name() << "` | " << r.binding << " | `" << r.mutant.faults[0].clause
          << "` | " << r.killed() << "/" << r.outcomes.size()
          << (r.killed() == static_cast<int>(r.outcomes.size()) ? "" : " **SURVIVED**") << " | "
-         << r.clauses() << " | " << fmt(median(r.of_killed_i(&Outcome::sequences)), 1) << " | "
-         << fmt(median(r.of_killed_l(&Outcome::calls)), 0) << " | "
-         << fmt(median(r.of_killed(&Outcome::seconds)), 3) << " | " << fmt(median(r.traces()), 0)
-         << " |\n";
+         << r.clauses() << " | " << fmt(median(r.of_killed(&Outcome::sequences)), 1) << " | "
+         << fmt(median(r.of_killed(&Outcome::calls)), 0) << " | "
+         << fmt(median(r.of_killed(&Outcome::seconds)), 3) << " | "
+         << fmt(median(r.of_killed(&Outcome::trace)), 0) << " |\n";
     }
     if (!pair_rows.empty()) {
       md << "\n## Pairs of faults\n\n"
@@ -301,10 +285,10 @@ int main(int argc, char** argv) {
         md << "| `" << r.mutant.faults[0].name << "` + `" << r.mutant.faults[1].name << "` | "
            << r.binding << " | " << r.killed() << "/" << r.outcomes.size()
            << (r.killed() == static_cast<int>(r.outcomes.size()) ? "" : " **SURVIVED**") << " | "
-           << r.clauses() << " | " << fmt(median(r.of_killed_i(&Outcome::sequences)), 1) << " | "
-           << fmt(median(r.of_killed_l(&Outcome::calls)), 0) << " | "
-           << fmt(median(r.of_killed(&Outcome::seconds)), 3) << " | " << fmt(median(r.traces()), 0)
-           << " |\n";
+           << r.clauses() << " | " << fmt(median(r.of_killed(&Outcome::sequences)), 1) << " | "
+           << fmt(median(r.of_killed(&Outcome::calls)), 0) << " | "
+           << fmt(median(r.of_killed(&Outcome::seconds)), 3) << " | "
+           << fmt(median(r.of_killed(&Outcome::trace)), 0) << " |\n";
     }
     if (clean_seeds > 0) {
       md << "\n## Clean mock\n\n| binding | seeds | failing runs | sequences | calls | s |\n"

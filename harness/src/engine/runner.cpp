@@ -99,8 +99,7 @@ class Target {
 
   void advance(std::int64_t ms) {
     if (control_) {
-      auto r =
-          control({"POST", "/clock/advance", "", {}, json{{"milliseconds", ms}}.dump()});
+      auto r = control({"POST", "/clock/advance", "", {}, json{{"milliseconds", ms}}.dump()});
       if (r.status != 200) throw std::runtime_error("clock control: POST /clock/advance failed");
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));

@@ -76,8 +76,8 @@ BOOST_DATA_TEST_CASE(clean_mock_has_no_violations_over_20_seeds_and_1000_sequenc
   std::vector<std::string> unreached;
   for (const auto* c : shipped().clauses())
     if (!all.clauses.count(c->id)) unreached.push_back(c->id);
-  BOOST_TEST_MESSAGE(binding << ": " << seeds << " seeds, " << sequences << " sequences, "
-                             << calls << " calls, unreached: " << unreached.size());
+  BOOST_TEST_MESSAGE(binding << ": " << seeds << " seeds, " << sequences << " sequences, " << calls
+                             << " calls, unreached: " << unreached.size());
   // Only the /api client_token transport clause cannot be reached on /rest.
   for (const auto& id : unreached)
     BOOST_TEST((std::string(binding) == "rest" && id == "create.client_token_transport"),
@@ -88,6 +88,8 @@ BOOST_DATA_TEST_CASE(every_fault_is_caught_and_named_by_its_clause,
                      boost::unit_test::data::make(faults()) *
                          boost::unit_test::data::make({"api", "rest"}),
                      fault, binding) {
+  // The sanitizer build (CONFORMANCE_QUICK) checks /api only; the default build both.
+  if (std::getenv("CONFORMANCE_QUICK") && std::string(binding) != "api") return;
   auto r = run_mock({fault.name}, binding, 7, 200);
   BOOST_REQUIRE_MESSAGE(r.failure, fault.name << " on " << binding << " was not caught");
   BOOST_TEST(r.failure->violation.clause == fault.clause, fault.name << ": " << describe(r));

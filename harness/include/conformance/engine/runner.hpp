@@ -85,7 +85,7 @@ struct RunConfig {
   std::atomic<bool>* stop = nullptr;  // set to end the run early (Ctrl-C, fuzz budget)
   OnTransportError on_transport_error = OnTransportError::finding;
   std::function<void(const struct Progress&)> on_progress;  // after each sequence
-  ExchangeObserver on_exchange;  // optional
+  ExchangeObserver on_exchange;                             // optional
 };
 
 struct Progress {
