@@ -3,6 +3,7 @@
 // measure.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -35,20 +36,15 @@ MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
                          std::uint64_t seed);
 
 template <typename T>
-double median(std::vector<T> v);
-
-// "Intel(R) Xeon(R) ..., 2 cores, Linux 6.1.0"
-std::string machine_description();
-
-}  // namespace conformance::tools
-
-#include <algorithm>
-
-template <typename T>
-double conformance::tools::median(std::vector<T> v) {
+double median(std::vector<T> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   auto n = v.size();
   return n % 2 ? static_cast<double>(v[n / 2])
                : (static_cast<double>(v[n / 2 - 1]) + static_cast<double>(v[n / 2])) / 2;
 }
+
+// "Intel(R) Xeon(R) ..., 2 cores, Linux 6.1.0"
+std::string machine_description();
+
+}  // namespace conformance::tools

@@ -179,6 +179,19 @@ struct Sut {
   std::vector<TraceStep> trace;
 };
 
+// A sequence about to start on the target: the target in a known state, model time 0
+// tied to the target's clock, client tokens unique to this sequence where the
+// target cannot be reset.
+Sut begin_sequence(Target& target, const RunConfig& config, Recorder& rec) {
+  Sut sut;
+  sut.target = &target;
+  sut.config = &config;
+  sut.rec = &rec;
+  sut.mem.clock_base_ms = target.begin_sequence();
+  sut.mem.token_nonce = target.resets() ? "" : random_nonce();
+  return sut;
+}
+
 class Fail : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -874,12 +887,7 @@ RunResult run(const RunConfig& config) {
         std::chrono::duration<double>(Clock::now() - *rec.first_failure_at).count() >
             config.shrink_budget_s)
       RC_SUCCEED("shrink budget spent");
-    Sut sut;
-    sut.target = &target;
-    sut.config = &config;
-    sut.rec = &rec;
-    sut.mem.clock_base_ms = target.begin_sequence();
-    sut.mem.token_nonce = target.resets() ? "" : random_nonce();
+    Sut sut = begin_sequence(target, config, rec);
     Model m0 = initial_model(spec, config.profile, config.strictness);
     try {
       rc::state::check(m0, sut, [&config](const Model& m) { return gen_command(m, config); });
@@ -1036,12 +1044,7 @@ ReplayResult replay(const RunConfig& config, const std::vector<json>& commands) 
   const spec::Spec& spec = *config.spec;
   Target target = open_target(config);
   Recorder rec;
-  Sut sut;
-  sut.target = &target;
-  sut.config = &config;
-  sut.rec = &rec;
-  sut.mem.clock_base_ms = target.begin_sequence();
-  sut.mem.token_nonce = target.resets() ? "" : random_nonce();
+  Sut sut = begin_sequence(target, config, rec);
   Model m = initial_model(spec, config.profile, config.strictness);
   ReplayResult out;
   try {
