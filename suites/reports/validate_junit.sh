@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Validates the approved JUnit reports against the two public schemas in shared/junit.
+# Validates the approved JUnit reports against the two public schemas (suites/reports/schemas).
 #   validate_junit.sh XMLLINT SCHEMA_DIR APPROVED_DIR WORK_DIR
 # jenkins-junit-10.xsd accepts a <testsuites> or a <testsuite> root: every file is
 # validated whole. surefire-test-report.xsd accepts only a <testsuite> root: a
