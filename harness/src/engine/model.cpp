@@ -417,7 +417,7 @@ void create_instance(Model& m, const Call& c, const Effect& ef, bool certain, co
     auto it = c.args.find(c.op->idempotency->token_param);
     if (it != c.args.end() && it->second.kind == Arg::Kind::Token) {
       auto old = m.token_of.find({c.user, it->second.index});
-      if (old != m.token_of.end()) make_opaque(m.instances[old->second]);
+      if (old != m.token_of.end()) make_opaque(m.instances.mut(old->second));
     }
   }
   int index = static_cast<int>(m.instances.size());
@@ -437,7 +437,7 @@ void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain, const
   }
   int i = arg_instance(c, ef.kind == Effect::Kind::AdvanceChild ? ef.parent_param : ef.param);
   if (i < 0) return;
-  InstanceModel& inst = m.instances[i];
+  InstanceModel& inst = m.instances.mut(i);
   const Resource* r = m.spec->find_resource(inst.resource);
   inst.unobserved = true;
   switch (ef.kind) {
@@ -512,7 +512,7 @@ void apply(Model& m, const Call& c) {
   }
   if (c.op->returns.kind == spec::Returns::Kind::Resource) {
     int i = arg_instance(c, c.op->returns.param);
-    if (i >= 0 && e.success()) m.instances[i].unobserved = false;
+    if (i >= 0 && e.success() && m.instances[i].unobserved) m.instances.mut(i).unobserved = false;
   }
   if (e.replay_of >= 0) return;  // an idempotent replay changes nothing
   const Outcome* ok = e.success();
@@ -524,18 +524,22 @@ void apply(Model& m, const Call& c) {
 
 void advance(Model& m, std::int64_t ms) {
   m.now_ms += ms;
-  for (auto& inst : m.instances) {
+  for (std::size_t i = 0; i < m.instances.size(); ++i) {
+    const InstanceModel& inst = m.instances[i];
     if (inst.removed) continue;
     const Resource* r = m.spec->find_resource(inst.resource);
     if (r->lease && m.life(inst) == Model::Life::Gone) {
-      inst.removed = true;
-      inst.removed_by = &r->lease->expires;
+      InstanceModel& w = m.instances.mut(i);
+      w.removed = true;
+      w.removed_by = &r->lease->expires;
     }
-    // Server-driven moves may happen whenever time passes.
-    for (auto& [_, ch] : inst.children)
+    // Server-driven moves may happen whenever time passes. (Copied only if one does.)
+    for (const auto& [key, ch] : m.instances[i].children)
       for (const auto& [cname, cres] : m.spec->resources)
-        if (cres.kind == Resource::Kind::Child && cres.parent == inst.resource && cres.states)
-          ch.states = closure(*cres.states, ch.states);
+        if (cres.kind == Resource::Kind::Child && cres.parent == inst.resource && cres.states) {
+          auto next = closure(*cres.states, ch.states);
+          if (next != ch.states) m.instances.mut(i).children.at(key).states = std::move(next);
+        }
   }
 }
 

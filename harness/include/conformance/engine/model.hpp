@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -65,12 +66,67 @@ struct InstanceModel {
   bool unobserved = false;
 };
 
+// A vector whose copies share their elements until one is changed (copy on write).
+// RapidCheck copies the model at every generated and every run step, and an
+// instance holds sets, maps and JSON: copying them all made the model the largest
+// cost of a run. Reading is as a const vector; changing element i is mut(i).
+// Single-threaded use only (the model lives on the run's thread).
+template <typename T>
+class CowVector {
+  using Items = std::vector<std::shared_ptr<T>>;
+
+ public:
+  class const_iterator {
+   public:
+    using value_type = T;
+    using difference_type = std::ptrdiff_t;
+    using reference = const T&;
+    using pointer = const T*;
+    using iterator_category = std::forward_iterator_tag;
+    const_iterator() = default;
+    explicit const_iterator(typename Items::const_iterator it) : it_(it) {}
+    const T& operator*() const { return **it_; }
+    const T* operator->() const { return it_->get(); }
+    const_iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    const_iterator operator++(int) {
+      auto old = *this;
+      ++it_;
+      return old;
+    }
+    bool operator==(const const_iterator& o) const { return it_ == o.it_; }
+    bool operator!=(const const_iterator& o) const { return it_ != o.it_; }
+
+   private:
+    typename Items::const_iterator it_;
+  };
+
+  std::size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  const T& operator[](std::size_t i) const { return *items_[i]; }
+  const T& at(std::size_t i) const { return *items_.at(i); }
+  const_iterator begin() const { return const_iterator(items_.begin()); }
+  const_iterator end() const { return const_iterator(items_.end()); }
+  void push_back(T v) { items_.push_back(std::make_shared<T>(std::move(v))); }
+  // Element i, for changing: copied first if another vector still shares it.
+  T& mut(std::size_t i) {
+    auto& p = items_.at(i);
+    if (p.use_count() > 1) p = std::make_shared<T>(*p);
+    return *p;
+  }
+
+ private:
+  Items items_;
+};
+
 struct Model {
   const spec::Spec* spec = nullptr;
   const Profile* profile = nullptr;
   Strictness strictness = Strictness::inferred;
   std::int64_t now_ms = 0;
-  std::vector<InstanceModel> instances;
+  CowVector<InstanceModel> instances;
   int tokens = 0;                               // token indices issued so far
   std::map<std::pair<int, int>, int> token_of;  // (user, token) -> instance
 
