@@ -41,8 +41,12 @@ std::string percent_encode(const std::string& s, bool keep_colon) {
   return out;
 }
 
-// The overall deadline of a request (see transport.hpp). One thread per Transport,
-// idle on a condition variable between requests.
+// The overall deadline of a request (see transport.hpp). One thread per Transport.
+// It is not woken per request: deadlines only grow (each is "now + timeout"), so a
+// thread asleep until an older deadline wakes in time and, finding a later one
+// armed, sleeps on. Only a thread idle with nothing armed needs a notify, and it
+// goes idle only after a deadline passed with nothing in flight, so in a busy run
+// the cost of arming is one uncontended lock, not two context switches.
 struct Transport::Watchdog {
   using Clock = std::chrono::steady_clock;
   explicit Watchdog(httplib::Client& c) : client(c), thread([this] { loop(); }) {}
@@ -55,13 +59,15 @@ struct Transport::Watchdog {
     thread.join();
   }
   void arm(Clock::time_point at) {
+    bool wake;
     {
       std::lock_guard<std::mutex> lk(m);
       armed = true;
       fired = false;
       deadline = at;
+      wake = idle;
     }
-    cv.notify_all();
+    if (wake) cv.notify_all();
   }
   // Returns whether the deadline cut the request.
   bool disarm() {
@@ -75,9 +81,11 @@ struct Transport::Watchdog {
     std::unique_lock<std::mutex> lk(m);
     while (!quit) {
       if (!armed) {
+        idle = true;
         cv.wait(lk);
+        idle = false;
       } else if (Clock::now() < deadline) {
-        cv.wait_until(lk, deadline);
+        cv.wait_until(lk, deadline);  // an arm() meanwhile only moves the deadline later
       } else {
         // Still armed: send() has not returned. stop() shuts the socket down (or,
         // if the request is between connect and send, closes it); repeated until
@@ -93,7 +101,7 @@ struct Transport::Watchdog {
   httplib::Client& client;
   std::mutex m;
   std::condition_variable cv;
-  bool armed = false, fired = false, quit = false;
+  bool armed = false, fired = false, quit = false, idle = false;
   Clock::time_point deadline;
   std::thread thread;  // last: starts once the rest is initialised
 };
