@@ -176,8 +176,9 @@ HttpResponse Transport::send(const HttpRequest& request) {
   std::string body;
   // A declared length over the cap ends the request before any of the body is read.
   req.response_handler = [&](const httplib::Response& r) {
-    if (!r.has_header("Content-Length")) return true;
-    const std::string& v = r.get_header_value("Content-Length");
+    auto it = r.headers.find("Content-Length");  // one case-insensitive lookup
+    if (it == r.headers.end()) return true;
+    const std::string& v = it->second;
     if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos &&
         (v.size() > 19 || std::stoull(v) > kMaxBody))
       too_large = true;

@@ -146,9 +146,9 @@ Decoded decode(const spec::Spec& spec, const spec::Binding& binding, const spec:
                                       "\": ...}");
         return d;
       }
-      d.result = b[binding.result_key];
+      d.result = std::move(b[binding.result_key]);
     } else {
-      d.result = b;
+      d.result = std::move(b);
     }
     d.has_result = true;
     return d;
