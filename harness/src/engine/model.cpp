@@ -504,7 +504,11 @@ void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain, const
 
 void apply(Model& m, const Call& c) {
   if (c.variant != Call::Variant::Normal && c.variant != Call::Variant::ConcurrentReplay) return;
-  Expectation e = expect(m, c);
+  apply(m, c, expect(m, c));
+}
+
+void apply(Model& m, const Call& c, const Expectation& e) {
+  if (c.variant != Call::Variant::Normal && c.variant != Call::Variant::ConcurrentReplay) return;
   if (c.op->idempotency) {
     auto it = c.args.find(c.op->idempotency->token_param);
     if (it != c.args.end() && it->second.kind == Arg::Kind::Token)

@@ -48,10 +48,12 @@ class Target {
       : spec_(spec), profile_(profile), binding_(spec.bindings.at(profile.binding)) {}
 
   void connect() {
+    // One connection for every user: a user is its session token (a header), not
+    // its connection, as for any HTTP client that serves several identities.
+    transport_ = std::make_unique<Transport>(profile_);
     for (const auto& u : profile_.users) {
-      transports_.push_back(std::make_unique<Transport>(profile_));
       try {
-        tokens_.push_back(login(*transports_.back(), binding_, u.name, u.password));
+        tokens_.push_back(login(*transport_, binding_, u.name, u.password));
       } catch (const std::exception& e) {
         throw TargetError(e.what());
       }
@@ -73,7 +75,8 @@ class Target {
   bool resets() const { return control_ != nullptr; }
   const std::string& token(int user) const { return tokens_.at(user); }
   HttpResponse send(int user, const HttpRequest& r) {
-    HttpResponse a = transports_.at(user)->send(r);
+    (void)tokens_.at(user);  // a user of the profile
+    HttpResponse a = transport_->send(r);
     observe(false, r, a);
     return a;
   }
@@ -81,8 +84,13 @@ class Target {
     if (observer_) observer_(control, r, a);
   }
   void set_observer(ExchangeObserver o) { observer_ = std::move(o); }
-  std::unique_ptr<Transport> fresh_transport() const {
-    return std::make_unique<Transport>(profile_);
+  // Connections for the concurrent calls of a burst, kept open between bursts (as a
+  // client pool would): a burst then costs its requests, not n connects, and its
+  // calls leave closer together.
+  std::vector<std::unique_ptr<Transport>>& burst_transports(int n) {
+    while (static_cast<int>(burst_.size()) < n)
+      burst_.push_back(std::make_unique<Transport>(profile_));
+    return burst_;
   }
 
   // Puts the target in a known state and returns the epoch ms of model time 0.
@@ -145,9 +153,10 @@ class Target {
   const spec::Spec& spec_;
   const Profile& profile_;
   const spec::Binding& binding_;
-  std::vector<std::unique_ptr<Transport>> transports_;
+  std::unique_ptr<Transport> transport_;
   std::vector<std::string> tokens_;
   std::unique_ptr<Transport> control_;
+  std::vector<std::unique_ptr<Transport>> burst_;
   ExchangeObserver observer_;
 
   HttpResponse control(const HttpRequest& r) {
@@ -171,12 +180,26 @@ struct Recorder {
   Clock::time_point start = Clock::now();
 };
 
+// One step of a sequence as it ran, kept raw: it is rendered into a TraceStep
+// (descriptions, the symbolic command as JSON, secrets redacted) only when a trace
+// is wanted (a failure, a replay). Rendering every step as it ran cost more than
+// checking the answer.
+struct RawStep {
+  std::shared_ptr<const Call> call;  // null: time passed
+  std::int64_t advance_ms = 0;
+  HttpRequest request;  // not yet redacted
+  HttpResponse response;
+  Expectation expected;
+  std::string outcome;
+  std::vector<Violation> violations;
+};
+
 struct Sut {
   Target* target = nullptr;
   const RunConfig* config = nullptr;
   Recorder* rec = nullptr;
   Memory mem;
-  std::vector<TraceStep> trace;
+  std::vector<RawStep> trace;
 };
 
 // A sequence about to start on the target: the target in a known state, model time 0
@@ -277,6 +300,34 @@ std::string expected_summary(const Expectation& e, const spec::Spec& spec) {
   return out;
 }
 
+TraceStep render(const RawStep& r, const Model& m) {
+  TraceStep step;
+  if (!r.call) {
+    step.is_call = false;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", r.advance_ms / 1000.0);
+    step.description = std::string("time passes: ") + buf + " s";
+    step.command = {{"advance_ms", r.advance_ms}};
+    return step;
+  }
+  step.description = show_call(*r.call, *m.profile);
+  step.exchange = {redacted(r.request), r.response};
+  if (step.exchange.response.body.size() > 4096) step.exchange.response.body.resize(4096);
+  step.expected = expected_summary(r.expected, *m.spec);
+  step.outcome = r.outcome;
+  step.violations = r.violations;
+  step.command = call_to_json(*r.call);
+  return step;
+}
+
+std::vector<TraceStep> render(const std::vector<RawStep>& raw, const Model& m) {
+  std::vector<TraceStep> out;
+  out.reserve(raw.size());
+  for (const auto& r : raw)
+    out.push_back(render(r, m));
+  return out;
+}
+
 // Records first-seen stable values, expiries and child states.
 void remember(Memory& mem, const Model& post, const Call& c, const Decoded& d) {
   const auto& ret = c.op->returns;
@@ -321,12 +372,12 @@ void count_exercised(Recorder& rec, const CallVerdict& v) {
     if (c) ++rec.coverage.clauses[c->id];
 }
 
-[[noreturn]] void fail_sequence(Sut& sut, const Violation& v) {
+[[noreturn]] void fail_sequence(Sut& sut, const Model& m, const Violation& v) {
   Recorder& rec = *sut.rec;
   ++rec.failing_runs;
   Failure f;
   f.violation = v;
-  f.trace = sut.trace;
+  f.trace = render(sut.trace, m);
   f.seed = sut.config->seed;
   f.sequences_before = rec.sequences;
   f.seconds_to_first = std::chrono::duration<double>(Clock::now() - rec.start).count();
@@ -424,8 +475,10 @@ namespace {
 // ---- commands ---------------------------------------------------------------------
 
 struct CallCommand : Cmd {
-  Call call;
-  explicit CallCommand(Call c) : call(std::move(c)) {}
+  std::shared_ptr<const Call> shared;  // also held by the trace's steps
+  const Call& call;
+  explicit CallCommand(Call c)
+      : shared(std::make_shared<const Call>(std::move(c))), call(*shared) {}
 
   void checkPreconditions(const Model& m) const override {
     for (const auto& [_, a] : call.args)
@@ -433,13 +486,25 @@ struct CallCommand : Cmd {
         RC_DISCARD("stale reference");
     if (call.user >= static_cast<int>(m.profile->users.size())) RC_DISCARD("no such user");
   }
-  void apply(Model& m) const override { engine::apply(m, call); }
+  void apply(Model& m) const override {
+    // RapidCheck applies a command to the very model it has just run it on; run()
+    // worked the result out already: take it rather than work it out again.
+    if (post_ && post_for_ == &m) {
+      m = std::move(*post_);
+      post_.reset();
+      post_for_ = nullptr;
+      return;
+    }
+    engine::apply(m, call);
+  }
 
   void run(const Model& pre, Sut& sut) const override {
+    post_.reset();
+    post_for_ = nullptr;
     const auto& binding = sut.target->binding();
     Expectation e = expect(pre, call);
     Model post = pre;
-    engine::apply(post, call);
+    engine::apply(post, call, e);
     json args = resolve(call, sut.mem);
     Breakage breakage = call.variant == Call::Variant::OmitRequired    ? Breakage::OmitParam
                         : call.variant == Call::Variant::WrongType     ? Breakage::WrongType
@@ -456,9 +521,7 @@ struct CallCommand : Cmd {
     if (call.variant == Call::Variant::ConcurrentReplay) {
       int n = std::max(2, sut.config->concurrency);
       answers.resize(n);
-      std::vector<std::unique_ptr<Transport>> ts;
-      for (int i = 0; i < n; ++i)
-        ts.push_back(sut.target->fresh_transport());
+      auto& ts = sut.target->burst_transports(n);
       std::vector<std::thread> threads;
       for (int i = 0; i < n; ++i)
         threads.emplace_back([&, i] { answers[i] = ts[i]->send(req); });
@@ -525,28 +588,32 @@ struct CallCommand : Cmd {
     for (const auto& viol : v.violations)
       ++rec.coverage.violations[viol.clause];
 
-    TraceStep step;
-    step.description = show_call(call, *pre.profile);
-    step.exchange = {redacted(req), answers.front()};
-    if (step.exchange.response.body.size() > 4096) step.exchange.response.body.resize(4096);
-    step.expected = expected_summary(e, *pre.spec);
+    bool no_answer = std::any_of(answers.begin(), answers.end(),
+                                 [](const HttpResponse& a) { return !a.transport_error.empty(); });
+    RawStep step;
+    step.call = shared;
+    step.request = std::move(req);
+    step.response = std::move(answers.front());
+    step.expected = std::move(e);
     step.outcome = v.outcome + (d.status ? " (HTTP " + std::to_string(d.status) + ")" : "");
     step.violations = v.violations;
-    step.command = call_to_json(call);
     sut.trace.push_back(std::move(step));
     if (!v.violations.empty()) {
-      bool no_answer = std::any_of(answers.begin(), answers.end(), [](const HttpResponse& a) {
-        return !a.transport_error.empty();
-      });
       if (no_answer && sut.config->on_transport_error == OnTransportError::abort)
         rec.aborted = true;
-      fail_sequence(sut, v.violations.front());
+      fail_sequence(sut, pre, v.violations.front());
     }
+    post_ = std::move(post);  // last: nothing may throw between here and apply()
+    post_for_ = &pre;
   }
 
   void show(std::ostream& os) const override {
     os << call.op->full_name << " by user " << call.user;
   }
+
+ private:
+  mutable std::optional<Model> post_;        // the model after the last run()
+  mutable const Model* post_for_ = nullptr;  // ... of this model
 };
 
 struct AdvanceCommand : Cmd {
@@ -555,12 +622,8 @@ struct AdvanceCommand : Cmd {
   void apply(Model& m) const override { advance(m, ms); }
   void run(const Model&, Sut& sut) const override {
     sut.target->advance(ms);
-    TraceStep step;
-    step.is_call = false;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", ms / 1000.0);
-    step.description = std::string("time passes: ") + buf + " s";
-    step.command = {{"advance_ms", ms}};
+    RawStep step;
+    step.advance_ms = ms;
     sut.trace.push_back(std::move(step));
   }
   void show(std::ostream& os) const override { os << "advance " << ms << " ms"; }
@@ -713,10 +776,62 @@ Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user) {
   return a;
 }
 
-rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
-  return rc::gen::exec([m, &cfg]() -> CmdSP {
-    const auto& spec = *m.spec;
-    const auto& binding = spec.bindings.at(m.profile->binding);
+// What generation needs to know of each operation, worked out once per run from
+// the spec and the binding (not at every generated step).
+struct OpFacts {
+  bool creates = false, observes_children = false, reads = false, renews = false;
+  bool has_body = false;
+  std::vector<std::string> omittable;  // required, not in the path, not a dispatch query
+  std::vector<std::string> in_body;    // parameters the binding puts in the body
+};
+
+struct GenPlan {
+  std::vector<const Operation*> ops;
+  std::vector<OpFacts> facts;  // by position in ops
+};
+
+GenPlan make_plan(const spec::Spec& spec, const spec::Binding& binding) {
+  GenPlan plan;
+  plan.ops = spec.operations();
+  for (const Operation* op : plan.ops) {
+    OpFacts f;
+    auto has_effect = [&](spec::Effect::Kind k) {
+      return std::any_of(op->effects.begin(), op->effects.end(),
+                         [&](const spec::Effect& e) { return e.kind == k; });
+    };
+    f.creates = has_effect(spec::Effect::Kind::Create);
+    f.renews = has_effect(spec::Effect::Kind::RenewLease);
+    f.observes_children = op->returns.kind == spec::Returns::Kind::Children ||
+                          op->returns.kind == spec::Returns::Kind::Child;
+    f.reads = op->returns.kind == spec::Returns::Kind::Resource;
+    const auto& ob = binding.operations.at(op->full_name);
+    for (const auto& p : op->params) {
+      auto loc = ob.params.find(p.name);
+      if (loc == ob.params.end()) continue;
+      // Leaving out a query parameter that tells two operations apart (the same
+      // method, path and dispatch query) makes a valid request for the other one.
+      bool dispatch =
+          loc->second.in == ParamLocation::In::Query &&
+          std::any_of(binding.operations.begin(), binding.operations.end(), [&](const auto& kv) {
+            return kv.first != op->full_name && kv.second.method == ob.method &&
+                   kv.second.path == ob.path && kv.second.query == ob.query;
+          });
+      if (p.required && loc->second.in != ParamLocation::In::Path && !dispatch)
+        f.omittable.push_back(p.name);
+      if (loc->second.in == ParamLocation::In::Body) f.in_body.push_back(p.name);
+    }
+    f.has_body = std::any_of(ob.params.begin(), ob.params.end(), [](const auto& kv) {
+      return kv.second.in == ParamLocation::In::Body;
+    });
+    plan.facts.push_back(std::move(f));
+  }
+  return plan;
+}
+
+rc::Gen<CmdSP> gen_command(const Model& model, const GenPlan& plan) {
+  // RapidCheck copies the generator (and this lambda) freely: share one model copy.
+  return rc::gen::exec([mp = std::make_shared<const Model>(model), &plan]() -> CmdSP {
+    const Model& m = *mp;
     std::int64_t T = m.timeout_ms();
     bool time_steps = m.profile->virtual_clock() || T <= 10000;
     // A pending deadline (a child advanced, its completion not yet due) asks for time to pass.
@@ -740,7 +855,7 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
     call.user = uniform<int>(0, 10) < 8
                     ? 0
                     : 1 + uniform<int>(0, static_cast<int>(m.profile->users.size()) - 1);
-    auto ops = spec.operations();
+    const auto& ops = plan.ops;
     int own_alive = 0;
     bool due_child = false;
     bool advanced_child = false;
@@ -759,29 +874,20 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
       }
     }
     std::vector<int> w;
-    for (const Operation* op : ops) {
-      bool creates = std::any_of(op->effects.begin(), op->effects.end(), [](const spec::Effect& e) {
-        return e.kind == spec::Effect::Kind::Create;
-      });
-      bool observes_children = op->returns.kind == spec::Returns::Kind::Children ||
-                               op->returns.kind == spec::Returns::Kind::Child;
-      bool reads = op->returns.kind == spec::Returns::Kind::Resource;
-      // A renewal is only observable once time has passed since the last one.
-      bool renews = std::any_of(op->effects.begin(), op->effects.end(), [](const spec::Effect& e) {
-        return e.kind == spec::Effect::Kind::RenewLease;
-      });
+    for (const OpFacts& f : plan.facts)
       // Without a live instance of its own, most calls could only test "not found":
-      // create first, mostly.
-      w.push_back(creates                               ? (own_alive == 0  ? 30
-                                                           : own_alive < 2 ? 12
-                                                                           : 4)
-                  : observes_children && due_child      ? 16
-                  : observes_children && advanced_child ? 7
-                  : renews && renewable                 ? 8
-                  : reads && unobserved                 ? 10
-                                                        : 4);
-    }
-    call.op = ops[pick(w)];
+      // create first, mostly. A renewal is only observable once time has passed.
+      w.push_back(f.creates                               ? (own_alive == 0  ? 30
+                                                             : own_alive < 2 ? 12
+                                                                             : 4)
+                  : f.observes_children && due_child      ? 16
+                  : f.observes_children && advanced_child ? 7
+                  : f.renews && renewable                 ? 8
+                  : f.reads && unobserved                 ? 10
+                                                          : 4);
+    int chosen = pick(w);
+    call.op = ops[chosen];
+    const OpFacts& facts = plan.facts[chosen];
     for (const auto& p : call.op->params)
       call.args[p.name] = gen_arg(m, call, p, call.user);
     // An idempotent replay repeats the first call's arguments.
@@ -793,27 +899,11 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
           call.args[name] = Arg{Arg::Kind::Value, v, -1};
     }
     // Deliberately bad requests.
-    const auto& ob = binding.operations.at(call.op->full_name);
-    std::vector<std::string> omittable, body_params;
-    for (const auto& p : call.op->params) {
-      auto loc = ob.params.find(p.name);
-      if (loc == ob.params.end()) continue;
-      // Leaving out a query parameter that tells two operations apart (the same
-      // method, path and dispatch query) makes a valid request for the other one.
-      bool dispatch =
-          loc->second.in == ParamLocation::In::Query &&
-          std::any_of(binding.operations.begin(), binding.operations.end(), [&](const auto& kv) {
-            return kv.first != call.op->full_name && kv.second.method == ob.method &&
-                   kv.second.path == ob.path && kv.second.query == ob.query;
-          });
-      if (p.required && loc->second.in != ParamLocation::In::Path && !dispatch)
-        omittable.push_back(p.name);
-      if (loc->second.in == ParamLocation::In::Body && call.args[p.name].kind == Arg::Kind::Value)
-        body_params.push_back(p.name);
-    }
-    bool has_body = std::any_of(ob.params.begin(), ob.params.end(), [](const auto& kv) {
-      return kv.second.in == ParamLocation::In::Body;
-    });
+    const auto& omittable = facts.omittable;
+    std::vector<std::string> body_params;
+    for (const auto& name : facts.in_body)
+      if (call.args[name].kind == Arg::Kind::Value) body_params.push_back(name);
+    bool has_body = facts.has_body;
     int v = pick({100, 3, omittable.empty() ? 0 : 4, body_params.empty() ? 0 : 3, has_body ? 2 : 0,
                   call.op->idempotency ? 3 : 0});
     switch (v) {
@@ -845,7 +935,6 @@ rc::Gen<CmdSP> gen_command(const Model& m, const RunConfig& cfg) {
       default:
         break;
     }
-    (void)cfg;
     return std::make_shared<CallCommand>(std::move(call));
   });
 }
@@ -875,6 +964,7 @@ RunResult run(const RunConfig& config) {
   Recorder rec;
   Progress progress;
   progress.clauses_total = spec.clauses().size();
+  const GenPlan plan = make_plan(spec, target.binding());
 
   auto property = [&] {
     if (config.stop && config.stop->load()) RC_SUCCEED("stopped");
@@ -890,7 +980,7 @@ RunResult run(const RunConfig& config) {
     Sut sut = begin_sequence(target, config, rec);
     Model m0 = initial_model(spec, config.profile, config.strictness);
     try {
-      rc::state::check(m0, sut, [&config](const Model& m) { return gen_command(m, config); });
+      rc::state::check(m0, sut, [&plan](const Model& m) { return gen_command(m, plan); });
     } catch (const Fail& f) {
       RC_FAIL(f.what());
     }
@@ -1071,7 +1161,7 @@ ReplayResult replay(const RunConfig& config, const std::vector<json>& commands) 
   } catch (const Fail&) {
     out.failure = rec.last;
   }
-  out.trace = sut.trace;
+  out.trace = render(sut.trace, m);
   return out;
 }
 

@@ -163,6 +163,8 @@ struct Expectation {
 
 Expectation expect(const Model& m, const Call& c);
 void apply(Model& m, const Call& c);
+// The same, given expect(m, c) already computed.
+void apply(Model& m, const Call& c, const Expectation& e);
 void advance(Model& m, std::int64_t ms);
 
 // Resolves a dotted parameter path against a call's arguments; nullptr if absent.
