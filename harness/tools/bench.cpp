@@ -1,8 +1,9 @@
 // conformance-bench: how much the harness finds per CI minute, in one run on one
 // machine. Prints a table (Markdown) of
 //   1. harness calls/s against the in-process mock over HTTP, next to a bare
-//      cpp-httplib client replaying the very same requests (recorded from that run,
-//      control calls included) over one keep-alive connection, and their ratio;
+//      cpp-httplib client replaying the very same requests (recorded by an untimed
+//      run of the same seed, control calls included) over one keep-alive
+//      connection, and their ratio: medians of 3 alternating rounds;
 //   2. mock requests/s with 1, 8 and 64 connections (mock-load --mix throughput);
 //   3. per mock fault: median seconds and calls to the first failure over N seeds;
 //   4. peak RSS of `conformance fuzz --target mock` at 100k and at 1M calls.
