@@ -72,36 +72,8 @@ std::optional<Route> match_rest(Ctx& ctx) {
     not_allowed(ctx, "GET, POST");
   }
 
-  if (auto id_opt = instance_id(path, kSessions)) {
-    const std::string id = *id_opt;
-    if (m == "GET")
-      return Route{true, [&, id](const std::string& u) { return value(st.get(u, id)); }};
-    if (m == "DELETE")
-      return Route{true, [&, id](const std::string& u) {
-                     st.remove(u, id);
-                     return none(st.faults().has(Fault::WrongSuccessStatus) ? 204 : 200);
-                   }};
-    if (m != "POST") not_allowed(ctx, "GET, POST, DELETE");
-    if (action == "keep-alive")
-      return Route{true, [&, id](const std::string& u) {
-                     json body = body_object(req);
-                     st.keep_alive(u, id, opt_progress(body));
-                     return none();
-                   }};
-    if (action == "cancel")
-      return Route{true, [&, id](const std::string& u) {
-                     body_object(req);
-                     st.cancel(u, id);
-                     return none();
-                   }};
-    if (action == "fail")
-      return Route{true, [&, id](const std::string& u) {
-                     json body = body_object(req);
-                     st.fail(u, id, req_string(body, "client_error_message"));
-                     return none();
-                   }};
-    return std::nullopt;
-  }
+  if (auto id = instance_id(path, kSessions))
+    return session_instance_route(ctx, *id, action, {value, 200, 200, 204});
 
   if (path == kFiles) {
     if (m != "GET") not_allowed(ctx, "GET");

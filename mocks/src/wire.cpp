@@ -111,4 +111,41 @@ void not_allowed(Ctx& ctx, const char* allow) {
   throw method_not_allowed(ctx.req.method, ctx.req.path);
 }
 
+std::optional<Route> session_instance_route(Ctx& ctx, const std::string& id,
+                                            const std::optional<std::string>& action,
+                                            const Replies& r) {
+  Store& st = ctx.store;
+  const auto& req = ctx.req;
+  const std::string& m = ctx.method;
+  if (m == "GET")
+    return Route{true, [&st, id, r](const std::string& u) { return r.value(st.get(u, id)); }};
+  if (m == "DELETE")
+    return Route{true, [&st, id, r](const std::string& u) {
+                   st.remove(u, id);
+                   return Reply{
+                       st.faults().has(Fault::WrongSuccessStatus) ? r.deleted_wrong : r.deleted,
+                       std::nullopt};
+                 }};
+  if (m != "POST") not_allowed(ctx, "GET, POST, DELETE");
+  if (action == "keep-alive")
+    return Route{true, [&st, &req, id, r](const std::string& u) {
+                   json body = body_object(req);
+                   st.keep_alive(u, id, opt_progress(body));
+                   return Reply{r.empty, std::nullopt};
+                 }};
+  if (action == "cancel")
+    return Route{true, [&st, &req, id, r](const std::string& u) {
+                   body_object(req);
+                   st.cancel(u, id);
+                   return Reply{r.empty, std::nullopt};
+                 }};
+  if (action == "fail")
+    return Route{true, [&st, &req, id, r](const std::string& u) {
+                   json body = body_object(req);
+                   st.fail(u, id, req_string(body, "client_error_message"));
+                   return Reply{r.empty, std::nullopt};
+                 }};
+  return std::nullopt;
+}
+
 }  // namespace dsmock::detail

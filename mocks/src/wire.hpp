@@ -38,6 +38,20 @@ struct Route {
 std::optional<Route> match_api(Ctx& ctx);
 std::optional<Route> match_rest(Ctx& ctx);
 
+// How a binding answers a success; the routes of one session are laid out alike on
+// both bindings, and only these differ.
+struct Replies {
+  Reply (*value)(nlohmann::json);  // a result, as the binding wraps it
+  int empty;                       // status of a success without a result
+  int deleted, deleted_wrong;      // status of a delete; under the wrong-success-status fault
+};
+
+// GET, DELETE and POST with action keep-alive | cancel | fail on the session `id`;
+// std::nullopt for another action; a 405 for another method.
+std::optional<Route> session_instance_route(Ctx& ctx, const std::string& id,
+                                            const std::optional<std::string>& action,
+                                            const Replies& replies);
+
 // --- request helpers (every malformed input is INVALID_REQUEST) ---------------------------
 // The body as a JSON object; an empty body is {}.
 nlohmann::json body_object(const httplib::Request& req);
