@@ -48,6 +48,9 @@ bool Model::lenient(const Clause& c) const {
 
 Model::Life Model::life(const InstanceModel& i) const {
   if (i.removed) return Life::Gone;
+  // Its id may name another instance's session too, renewed through that one: its
+  // lease says nothing (regression_opaque_twins_renewed_through_one_outlive_the_other).
+  if (i.opaque) return Life::Maybe;
   const Resource* r = spec->find_resource(i.resource);
   if (r && r->lease) {
     // Alive for sure before the earliest possible expiry; gone for sure after the
@@ -81,6 +84,20 @@ const Item* find_item(const Profile& p, const std::string& id) {
   for (const auto& i : p.items)
     if (i.id == id) return &i;
   return nullptr;
+}
+
+bool consistent_replay(const Model& m, const Call& c) {
+  if (!c.op->idempotency) return true;
+  auto tok = c.args.find(c.op->idempotency->token_param);
+  if (tok == c.args.end() || tok->second.kind != Arg::Kind::Token) return true;
+  auto bound = m.token_of.find({c.user, tok->second.index});
+  if (bound == m.token_of.end()) return true;
+  for (const auto& [name, v] : m.instances[bound->second].create_args.items()) {
+    auto a = c.args.find(name);
+    if (a == c.args.end() || a->second.kind != Arg::Kind::Value || a->second.value != v)
+      return false;
+  }
+  return true;
 }
 
 const json* arg_value(const Call& c, const std::string& path) {

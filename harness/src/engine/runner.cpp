@@ -485,6 +485,7 @@ struct CallCommand : Cmd {
       if (a.kind == Arg::Kind::Instance && a.index >= static_cast<int>(m.instances.size()))
         RC_DISCARD("stale reference");
     if (call.user >= static_cast<int>(m.profile->users.size())) RC_DISCARD("no such user");
+    if (!engine::consistent_replay(m, call)) RC_DISCARD("a token replay with other arguments");
   }
   void apply(Model& m) const override {
     // RapidCheck applies a command to the very model it has just run it on; run()

@@ -167,6 +167,13 @@ void apply(Model& m, const Call& c);
 void apply(Model& m, const Call& c, const Expectation& e);
 void advance(Model& m, std::int64_t ms);
 
+// Whether a call that reuses a client token bound to an instance repeats that
+// instance's creating arguments (as the generator makes every replay). A replay with
+// other arguments is outside what the model predicts; the runner never sends one,
+// not even when shrinking removes the call that first used the token
+// (regression_shrunk_replay_with_other_arguments).
+bool consistent_replay(const Model& m, const Call& c);
+
 // Resolves a dotted parameter path against a call's arguments; nullptr if absent.
 const nlohmann::json* arg_value(const Call& c, const std::string& path);
 // The instance a parameter names, or -1.
