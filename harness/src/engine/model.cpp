@@ -86,13 +86,18 @@ const Item* find_item(const Profile& p, const std::string& id) {
   return nullptr;
 }
 
-bool consistent_replay(const Model& m, const Call& c) {
-  if (!c.op->idempotency) return true;
+int token_instance(const Model& m, const Call& c) {
+  if (!c.op->idempotency) return -1;
   auto tok = c.args.find(c.op->idempotency->token_param);
-  if (tok == c.args.end() || tok->second.kind != Arg::Kind::Token) return true;
+  if (tok == c.args.end() || tok->second.kind != Arg::Kind::Token) return -1;
   auto bound = m.token_of.find({c.user, tok->second.index});
-  if (bound == m.token_of.end()) return true;
-  for (const auto& [name, v] : m.instances[bound->second].create_args.items()) {
+  return bound == m.token_of.end() ? -1 : bound->second;
+}
+
+bool consistent_replay(const Model& m, const Call& c) {
+  int bound = token_instance(m, c);
+  if (bound < 0) return true;
+  for (const auto& [name, v] : m.instances[bound].create_args.items()) {
     auto a = c.args.find(name);
     if (a == c.args.end() || a->second.kind != Arg::Kind::Value || a->second.value != v)
       return false;
@@ -259,14 +264,10 @@ std::string join(const std::set<std::string>& s) {
 // The instance an idempotent replay names, if the call replays a live token.
 int replayed(const Model& m, const Call& c, bool* after_removal) {
   *after_removal = false;
-  if (!c.op->idempotency) return -1;
-  auto it = c.args.find(c.op->idempotency->token_param);
-  if (it == c.args.end() || it->second.kind != Arg::Kind::Token) return -1;
-  auto t = m.token_of.find({c.user, it->second.index});
-  if (t == m.token_of.end()) return -1;
-  if (m.life(m.instances[t->second]) == Model::Life::Alive) return t->second;
-  *after_removal = true;
-  return t->second;
+  int bound = token_instance(m, c);
+  if (bound < 0) return -1;
+  *after_removal = m.life(m.instances[bound]) != Model::Life::Alive;
+  return bound;
 }
 
 }  // namespace
@@ -431,11 +432,7 @@ void create_instance(Model& m, const Call& c, const Effect& ef, bool certain, co
     // session: if the target still had it (at the instant of its expiry, say), the
     // two are one, and what is done to the new one is done to the old.
     make_opaque(inst);
-    auto it = c.args.find(c.op->idempotency->token_param);
-    if (it != c.args.end() && it->second.kind == Arg::Kind::Token) {
-      auto old = m.token_of.find({c.user, it->second.index});
-      if (old != m.token_of.end()) make_opaque(m.instances.mut(old->second));
-    }
+    if (int old = token_instance(m, c); old >= 0) make_opaque(m.instances.mut(old));
   }
   int index = static_cast<int>(m.instances.size());
   m.instances.push_back(std::move(inst));

@@ -892,13 +892,9 @@ rc::Gen<CmdSP> gen_command(const Model& model, const GenPlan& plan) {
     for (const auto& p : call.op->params)
       call.args[p.name] = gen_arg(m, call, p, call.user);
     // An idempotent replay repeats the first call's arguments.
-    if (call.op->idempotency) {
-      const Arg& tok = call.args[call.op->idempotency->token_param];
-      auto it = m.token_of.find({call.user, tok.index});
-      if (tok.kind == Arg::Kind::Token && it != m.token_of.end())
-        for (const auto& [name, v] : m.instances[it->second].create_args.items())
-          call.args[name] = Arg{Arg::Kind::Value, v, -1};
-    }
+    if (int bound = token_instance(m, call); bound >= 0)
+      for (const auto& [name, v] : m.instances[bound].create_args.items())
+        call.args[name] = Arg{Arg::Kind::Value, v, -1};
     // Deliberately bad requests.
     const auto& omittable = facts.omittable;
     std::vector<std::string> body_params;

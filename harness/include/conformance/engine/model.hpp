@@ -167,6 +167,10 @@ void apply(Model& m, const Call& c);
 void apply(Model& m, const Call& c, const Expectation& e);
 void advance(Model& m, std::int64_t ms);
 
+// The instance the call's client token is bound to (made by this user's successful
+// create with that token), or -1.
+int token_instance(const Model& m, const Call& c);
+
 // Whether a call that reuses a client token bound to an instance repeats that
 // instance's creating arguments (as the generator makes every replay). A replay with
 // other arguments is outside what the model predicts; the runner never sends one,
