@@ -74,8 +74,7 @@ class Target {
   const spec::Binding& binding() const { return binding_; }
   bool resets() const { return control_ != nullptr; }
   const std::string& token(int user) const { return tokens_.at(user); }
-  HttpResponse send(int user, const HttpRequest& r) {
-    (void)tokens_.at(user);  // a user of the profile
+  HttpResponse send(const HttpRequest& r) {
     HttpResponse a = transport_->send(r);
     observe(false, r, a);
     return a;
@@ -139,13 +138,13 @@ class Target {
     }
     if (!lister || !remover) return;
     for (std::size_t u = 0; u < tokens_.size(); ++u) {
-      auto res = send(static_cast<int>(u), encode(binding_, *lister, json::object(), tokens_[u]));
+      auto res = send(encode(binding_, *lister, json::object(), tokens_[u]));
       Decoded d = decode(spec_, binding_, *lister, res);
       if (d.kind != Decoded::Kind::Success || !d.result.is_array()) continue;
       for (const auto& id : d.result) {
         json args = json::object();
         args[remover->effects.front().param] = id;
-        send(static_cast<int>(u), encode(binding_, *remover, args, tokens_[u]));
+        send(encode(binding_, *remover, args, tokens_[u]));
       }
     }
   }
@@ -300,7 +299,7 @@ std::string expected_summary(const Expectation& e, const spec::Spec& spec) {
   return out;
 }
 
-TraceStep render(const RawStep& r, const Model& m) {
+TraceStep render(const RawStep& r, const RunConfig& config) {
   TraceStep step;
   if (!r.call) {
     step.is_call = false;
@@ -310,21 +309,21 @@ TraceStep render(const RawStep& r, const Model& m) {
     step.command = {{"advance_ms", r.advance_ms}};
     return step;
   }
-  step.description = show_call(*r.call, *m.profile);
+  step.description = show_call(*r.call, config.profile);
   step.exchange = {redacted(r.request), r.response};
   if (step.exchange.response.body.size() > 4096) step.exchange.response.body.resize(4096);
-  step.expected = expected_summary(r.expected, *m.spec);
+  step.expected = expected_summary(r.expected, *config.spec);
   step.outcome = r.outcome;
   step.violations = r.violations;
   step.command = call_to_json(*r.call);
   return step;
 }
 
-std::vector<TraceStep> render(const std::vector<RawStep>& raw, const Model& m) {
+std::vector<TraceStep> render(const std::vector<RawStep>& raw, const RunConfig& config) {
   std::vector<TraceStep> out;
   out.reserve(raw.size());
   for (const auto& r : raw)
-    out.push_back(render(r, m));
+    out.push_back(render(r, config));
   return out;
 }
 
@@ -372,12 +371,12 @@ void count_exercised(Recorder& rec, const CallVerdict& v) {
     if (c) ++rec.coverage.clauses[c->id];
 }
 
-[[noreturn]] void fail_sequence(Sut& sut, const Model& m, const Violation& v) {
+[[noreturn]] void fail_sequence(Sut& sut, const Violation& v) {
   Recorder& rec = *sut.rec;
   ++rec.failing_runs;
   Failure f;
   f.violation = v;
-  f.trace = render(sut.trace, m);
+  f.trace = render(sut.trace, *sut.config);
   f.seed = sut.config->seed;
   f.sequences_before = rec.sequences;
   f.seconds_to_first = std::chrono::duration<double>(Clock::now() - rec.start).count();
@@ -531,7 +530,7 @@ struct CallCommand : Cmd {
       for (const auto& a : answers)
         sut.target->observe(false, req, a);
     } else {
-      answers.push_back(sut.target->send(call.user, req));
+      answers.push_back(sut.target->send(req));
     }
     sut.rec->calls += static_cast<long>(answers.size());
 
@@ -550,7 +549,7 @@ struct CallCommand : Cmd {
           // A race, or a token that is ignored altogether? One more replay, alone:
           // if it is answered with an id the burst already had, the token works
           // sequentially and the concurrent clause is the broken one.
-          Decoded again = decode(*pre.spec, binding, *call.op, sut.target->send(call.user, req));
+          Decoded again = decode(*pre.spec, binding, *call.op, sut.target->send(req));
           ++sut.rec->calls;
           bool known = again.kind == Decoded::Kind::Success && again.result.is_string() &&
                        std::any_of(answers.begin(), answers.end(), [&](const HttpResponse& a) {
@@ -602,7 +601,7 @@ struct CallCommand : Cmd {
     if (!v.violations.empty()) {
       if (no_answer && sut.config->on_transport_error == OnTransportError::abort)
         rec.aborted = true;
-      fail_sequence(sut, pre, v.violations.front());
+      fail_sequence(sut, v.violations.front());
     }
     post_ = std::move(post);  // last: nothing may throw between here and apply()
     post_for_ = &pre;
@@ -781,7 +780,6 @@ Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user) {
 // the spec and the binding (not at every generated step).
 struct OpFacts {
   bool creates = false, observes_children = false, reads = false, renews = false;
-  bool has_body = false;
   std::vector<std::string> omittable;  // required, not in the path, not a dispatch query
   std::vector<std::string> in_body;    // parameters the binding puts in the body
 };
@@ -821,9 +819,6 @@ GenPlan make_plan(const spec::Spec& spec, const spec::Binding& binding) {
         f.omittable.push_back(p.name);
       if (loc->second.in == ParamLocation::In::Body) f.in_body.push_back(p.name);
     }
-    f.has_body = std::any_of(ob.params.begin(), ob.params.end(), [](const auto& kv) {
-      return kv.second.in == ParamLocation::In::Body;
-    });
     plan.facts.push_back(std::move(f));
   }
   return plan;
@@ -900,7 +895,7 @@ rc::Gen<CmdSP> gen_command(const Model& model, const GenPlan& plan) {
     std::vector<std::string> body_params;
     for (const auto& name : facts.in_body)
       if (call.args[name].kind == Arg::Kind::Value) body_params.push_back(name);
-    bool has_body = facts.has_body;
+    bool has_body = !facts.in_body.empty();  // the loader admits only the op's parameters
     int v = pick({100, 3, omittable.empty() ? 0 : 4, body_params.empty() ? 0 : 3, has_body ? 2 : 0,
                   call.op->idempotency ? 3 : 0});
     switch (v) {
@@ -1158,7 +1153,7 @@ ReplayResult replay(const RunConfig& config, const std::vector<json>& commands) 
   } catch (const Fail&) {
     out.failure = rec.last;
   }
-  out.trace = render(sut.trace, m);
+  out.trace = render(sut.trace, config);
   return out;
 }
 
