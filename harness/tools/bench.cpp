@@ -47,14 +47,9 @@ extern char** environ;
 
 using namespace conformance;
 using nlohmann::json;
+using tools::fmt;
 
 namespace {
-
-std::string fmt(double v, int decimals) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(decimals) << v;
-  return s.str();
-}
 
 std::string thousands(double v) {
   std::string digits = fmt(v, 0), out;

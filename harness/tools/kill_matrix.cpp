@@ -33,6 +33,7 @@
 #include "mutants.hpp"
 
 using namespace conformance;
+using tools::fmt;
 using tools::median;
 using Outcome = tools::MutantOutcome;
 using Settings = tools::MutantRunSettings;
@@ -85,12 +86,6 @@ struct Row {
     return v;
   }
 };
-
-std::string fmt(double v, int decimals) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(decimals) << v;
-  return s.str();
-}
 
 std::string utc_now() {
   std::time_t t = std::time(nullptr);

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <iomanip>
+#include <sstream>
 #include <thread>
 
 #include "conformance/engine/runner.hpp"
@@ -42,6 +44,12 @@ MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
     o.seconds = r.seconds;
   }
   return o;
+}
+
+std::string fmt(double v, int decimals) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(decimals) << v;
+  return s.str();
 }
 
 std::string machine_description() {

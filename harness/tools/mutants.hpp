@@ -44,6 +44,9 @@ double median(std::vector<T> v) {
                : (static_cast<double>(v[n / 2 - 1]) + static_cast<double>(v[n / 2])) / 2;
 }
 
+// v with exactly `decimals` decimals ("0.72").
+std::string fmt(double v, int decimals);
+
 // "Intel(R) Xeon(R) ..., 2 cores, Linux 6.1.0"
 std::string machine_description();
 
