@@ -1,7 +1,11 @@
 // Test helpers for the dsmock suite: an in-process mock, raw HTTP, and a binding-aware client.
 #pragma once
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
@@ -24,6 +28,21 @@ inline const std::string kItemC = "0f1e2d3c-4b5a-4697-8877-665544332211";  // 2 
 inline const std::string kUnknownItem = "00000000-0000-0000-0000-000000000000";
 inline const std::string kUnknownId =
     "11111111-1111-1111-1111-111111111111:22222222-2222-2222-2222-222222222222";
+
+// A TCP connection to 127.0.0.1:port with TCP_NODELAY, for tests that send raw bytes.
+// Fails the test when it cannot connect.
+inline int connect_loopback(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  BOOST_REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  return fd;
+}
 
 enum class B { Api, Rest };
 inline std::ostream& operator<<(std::ostream& os, B b) {

@@ -29,13 +29,7 @@ std::string download_path(const MockFx& fx, const std::string& name) {
 // Sends one request (Connection: close) and reads at most `cap` bytes of the answer, for at
 // most 5 s: a server that streams without end cannot hang the test.
 std::string bounded_exchange(int port, const std::string& request, std::size_t cap) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  BOOST_REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  int fd = connect_loopback(port);
   BOOST_REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
                 static_cast<ssize_t>(request.size()));
   std::string out;
