@@ -17,7 +17,7 @@ EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std:
   p.binding = binding;
   p.clock_control = m.server->url() + "/mock/v1";
   for (const auto& [name, pw] : eff.users)
-    p.users.push_back({name, pw, {}});
+    p.users.push_back({name, pw, std::vector<std::string>{}});  // no mock user holds one
   for (const auto& item : eff.items) {
     engine::Item it{item.id, {}};
     for (const auto& f : item.files)

@@ -132,6 +132,17 @@ void validate_shape(const spec::Spec& spec, const json& v, const TypeRef& t,
   }
 }
 
+void record_violation(const Model& m, CallVerdict& v, const Clause& clause,
+                      const std::string& operation, const std::string& expected,
+                      const std::string& actual) {
+  v.exercised.push_back(&clause);
+  if (m.lenient(clause)) {
+    if (v.observed_open.empty()) v.observed_open = clause.id + ": " + actual;
+    return;
+  }
+  v.violations.push_back({clause.id, operation, expected, actual});
+}
+
 namespace {
 
 struct Ctx {
@@ -145,13 +156,8 @@ struct Ctx {
   const spec::Spec& spec;
 
   void violate(const Clause* c, const std::string& expected, const std::string& actual) {
-    if (!c) c = &spec.checks.success_status;
-    v.exercised.push_back(c);
-    if (pre.lenient(*c)) {
-      if (v.observed_open.empty()) v.observed_open = c->id + ": " + actual;
-      return;
-    }
-    v.violations.push_back({c->id, call.op->full_name, expected, actual});
+    record_violation(pre, v, c ? *c : spec.checks.success_status, call.op->full_name, expected,
+                     actual);
   }
   void exercised(const Clause* c) {
     if (c) v.exercised.push_back(c);
@@ -345,6 +351,13 @@ void check_id_list(Ctx& c, const json& result) {
     std::string id = item.get<std::string>();
     if (!seen.insert(id).second) c.violate(complete, "each id once", "'" + id + "' twice");
     auto it = index_of.find(id);
+    auto stray = c.mem.strays.find(id);
+    if (it == index_of.end() && stray != c.mem.strays.end()) {
+      if (stray->second != c.call.user)
+        c.violate(ret.owner_clause ? &*ret.owner_clause : complete, "only the caller's sessions",
+                  "'" + id + "', owned by " + c.pre.profile->users[stray->second].name);
+      continue;
+    }
     if (it == index_of.end()) {
       c.violate(ret.owner_clause ? &*ret.owner_clause : complete, "only the caller's sessions",
                 "'" + id + "', which the caller never created");

@@ -95,8 +95,9 @@ Profile load_profile(const std::string& file) {
     }
     if (u.contains("privileges")) {
       if (!u["privileges"].is_array()) r.fail(ptr + "/privileges", "expected an array of strings");
+      user.privileges.emplace();
       for (std::size_t k = 0; k < u["privileges"].size(); ++k)
-        user.privileges.push_back(
+        user.privileges->push_back(
             r.str(u["privileges"][k], ptr + "/privileges/" + std::to_string(k)));
     }
     if (p.user(user.name)) r.fail(ptr + "/name", "duplicate user '" + user.name + "'");

@@ -16,7 +16,8 @@ struct Fixture {
   spec::Spec spec = spec::load_spec(CONFORMANCE_DEFAULT_SPEC);
   engine::Profile profile;
   Fixture() {
-    profile.users = {{"alice", "x", {}}, {"bob", "y", {}}};
+    profile.users = {{"alice", "x", std::vector<std::string>{}},
+                     {"bob", "y", std::vector<std::string>{}}};
     profile.items = {{"item-1", {"a.ovf", "a.vmdk"}}, {"item-2", {"b.iso"}}};
     profile.missing_item_id = "item-missing";
     profile.session_timeout_s = 300;
@@ -105,7 +106,8 @@ BOOST_AUTO_TEST_CASE(unknown_item_is_not_found) {
   BOOST_TEST(first_error(e) == "NOT_FOUND");
   BOOST_TEST(e.acceptable.front().clause->id == "create.requires_item_exists");
   engine::apply(m, create("item-missing"));
-  BOOST_TEST(m.instances.empty());
+  BOOST_REQUIRE(m.instances.size() == 1u);  // a slot, not a session
+  BOOST_TEST(m.instances[0].placeholder);
 }
 
 BOOST_AUTO_TEST_CASE(lease_expires_after_timeout_and_keep_alive_renews) {
@@ -133,7 +135,8 @@ BOOST_AUTO_TEST_CASE(client_token_replay_names_the_first_session) {
   auto replay = engine::expect(m, create("item-1", 0, 0));
   BOOST_TEST(replay.replay_of == 0);
   engine::apply(m, create("item-1", 0, 0));
-  BOOST_TEST(m.instances.size() == 1u);
+  BOOST_REQUIRE(m.instances.size() == 2u);  // the replay takes a slot, and makes nothing
+  BOOST_TEST(m.instances[1].placeholder);
   // Tokens are per user.
   auto other = engine::expect(m, create("item-1", 1, 0));
   BOOST_TEST(other.replay_of == -1);
@@ -247,6 +250,97 @@ BOOST_AUTO_TEST_CASE(bad_requests_expect_the_malformed_clause) {
   // Bad requests change nothing.
   engine::apply(m, ka);
   BOOST_TEST(m.instances[0].fields.value("client_progress", json(0)) == json(0));
+}
+
+// A server that rejects a lower progress (keep_alive.progress_out_of_range is open) made
+// the model expect the rejected progress on the next get: an error applies no effect.
+BOOST_AUTO_TEST_CASE(regression_open_error_applies_no_effect) {
+  Model m = model();
+  engine::apply(m, create());
+  auto keep_alive = [&](int progress) {
+    Call ka = on("DownloadSession.keep_alive", 0);
+    ka.args["progress"] = Arg{Arg::Kind::Value, progress, -1};
+    return ka;
+  };
+  Call up = keep_alive(50);
+  engine::settle(m, up, engine::expect(m, up), engine::Observed::Success);
+  BOOST_TEST(m.instances[0].fields.at("client_progress") == json(50));
+  Call down = keep_alive(20);
+  auto e = engine::expect(m, down);
+  BOOST_TEST(e.certain());  // the model expects success, yet the target may refuse
+  Model refused = m, accepted = m, unknown = m;
+  engine::settle(refused, down, e, engine::Observed::Error);
+  engine::settle(accepted, down, e, engine::Observed::Success);
+  engine::settle(unknown, down, e, engine::Observed::Unknown);
+  BOOST_TEST(refused.instances[0].fields.at("client_progress") == json(50));
+  BOOST_TEST(accepted.instances[0].fields.at("client_progress") == json(20));
+  BOOST_TEST(unknown.instances[0].fields.at("client_progress") == json(20));  // as apply()
+  // An error renews no lease either.
+  BOOST_TEST(refused.instances[0].renewed_max_ms == m.instances[0].renewed_max_ms);
+}
+
+// An answer settles what the model could not tell: a success makes the effect certain.
+BOOST_AUTO_TEST_CASE(success_settles_an_uncertain_effect_and_error_keeps_none) {
+  Model m = model();
+  engine::apply(m, create());
+  engine::advance(m, 300 * 1000);  // the lease may have run out at this instant
+  Call cancel = on("DownloadSession.cancel", 0);
+  auto e = engine::expect(m, cancel);
+  BOOST_REQUIRE(!e.certain());
+  Model guessed = m, succeeded = m, refused = m;
+  engine::apply(guessed, cancel, e);
+  engine::settle(succeeded, cancel, e, engine::Observed::Success);
+  engine::settle(refused, cancel, e, engine::Observed::Error);
+  BOOST_TEST(guessed.instances[0].states.size() == 2u);  // ACTIVE or CANCELED
+  BOOST_TEST((succeeded.instances[0].states == std::set<std::string>{"CANCELED"}));
+  BOOST_TEST((refused.instances[0].states == std::set<std::string>{"ACTIVE"}));
+}
+
+// A create that makes nothing still takes one slot, in every model, whatever its answer:
+// the generating model and the answer-following one address the same instances.
+BOOST_AUTO_TEST_CASE(every_create_takes_one_slot_whatever_its_answer) {
+  Model gen = model(), seen = model();
+  std::vector<Call> calls = {create(), create("item-missing"), create("item-1", 0, 0),
+                             create("item-1", 0, 0)};
+  for (const auto& c : calls) {
+    auto e = engine::expect(seen, c);
+    engine::apply(gen, c);
+    engine::settle(seen, c, e, engine::Observed::Error);
+    BOOST_TEST(gen.instances.size() == seen.instances.size());
+  }
+  BOOST_TEST(gen.instances.size() == calls.size());
+  BOOST_TEST(gen.instances[1].placeholder);   // the unknown item: refused for sure
+  BOOST_TEST(gen.instances[3].placeholder);   // the replay
+  BOOST_TEST(seen.instances[0].placeholder);  // refused, though expected to succeed
+  // A call on a slot expects NOT_FOUND: the target never made that id.
+  auto e = engine::expect(gen, on("DownloadSession.get", 1));
+  BOOST_TEST(first_error(e) == "NOT_FOUND");
+}
+
+// Without `privileges` in the profile, a server (or account) that holds
+// ContentLibrary.ReadStorage failed file.prepare.direct_requires_privilege. Undeclared:
+// either answer; declared (held or not): asserted.
+BOOST_AUTO_TEST_CASE(regression_direct_without_declared_privileges) {
+  auto direct = [&](const Model& m) {
+    Call prep = on("File.prepare", 0);
+    prep.args["file_name"] = Arg{Arg::Kind::Value, "a.ovf", -1};
+    prep.args["endpoint_type"] = Arg{Arg::Kind::Value, "DIRECT", -1};
+    return engine::expect(m, prep);
+  };
+  auto outcomes = [](const engine::Expectation& e) {
+    std::set<std::string> out;
+    for (const auto& o : e.acceptable)
+      out.insert(o.success ? "success" : o.errors.front());
+    return out;
+  };
+  profile.users[0].privileges.reset();
+  Model m = model();
+  engine::apply(m, create());
+  BOOST_TEST((outcomes(direct(m)) == std::set<std::string>{"success", "UNAUTHORIZED"}));
+  profile.users[0].privileges = std::vector<std::string>{};
+  BOOST_TEST((outcomes(direct(m)) == std::set<std::string>{"UNAUTHORIZED"}));
+  profile.users[0].privileges = std::vector<std::string>{"ContentLibrary.ReadStorage"};
+  BOOST_TEST((outcomes(direct(m)) == std::set<std::string>{"success"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

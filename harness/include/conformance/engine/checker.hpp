@@ -30,6 +30,10 @@ struct Memory {
   // Makes client tokens unique per sequence on a target that keeps state between
   // sequences (no reset); empty where the target is reset (tokens stay deterministic).
   std::string token_nonce;
+  // Ids the target answered that the model follows no instance for, by the user whose
+  // call made them: the extra sessions of a concurrent client_token replay where that
+  // clause is not enforced. That user's list may show them; another's may not.
+  std::map<std::string, int> strays;
 };
 
 struct CallVerdict {
@@ -40,7 +44,16 @@ struct CallVerdict {
   std::optional<std::string> new_id;  // id of an instance the call created
 };
 
-// Checks one answer. `pre` is the model before the call, `post` after it.
+// Records that the target broke `clause` on `operation` (violations, exercised), unless
+// the clause is not enforced in this run (open, or inferred under --strictness
+// documented): then it is what the target did where the contract is silent
+// (observed_open). Every check records through it, on every code path.
+void record_violation(const Model& m, CallVerdict& v, const spec::Clause& clause,
+                      const std::string& operation, const std::string& expected,
+                      const std::string& actual);
+
+// Checks one answer. `pre` is the model before the call, `post` after it (if the call
+// succeeded: settle(..., Observed::Success)).
 CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
                          const Expectation& e, const spec::Binding& binding, const Decoded& answer,
                          const Memory& memory);

@@ -64,6 +64,11 @@ struct InstanceModel {
   const spec::Clause* opaque = nullptr;
   // An effect changed it and no call has read it back since (generation looks).
   bool unobserved = false;
+  // A slot, not an instance: a call that could create one made none (it was refused,
+  // or it replayed a client token). Every such call takes one slot, whatever its
+  // answer, so that the instance indices of the model that generates calls and of the
+  // one that follows the answers stay the same. Never generated as a target.
+  bool placeholder = false;
 };
 
 // A vector whose copies share their elements until one is changed (copy on write).
@@ -162,9 +167,21 @@ struct Expectation {
 };
 
 Expectation expect(const Model& m, const Call& c);
+// The model after the call, not knowing its answer: what may have happened is kept
+// as a possibility (the model calls are generated from).
 void apply(Model& m, const Call& c);
 // The same, given expect(m, c) already computed.
 void apply(Model& m, const Call& c, const Expectation& e);
+
+// What the answer showed. Success: the call took effect (an effect the model was
+// unsure of is now certain, unless the contract is silent on the call). Error: it took
+// no effect, whatever the model allowed (regression_open_error_applies_no_effect).
+// Unknown (no answer): as apply().
+enum class Observed { Success, Error, Unknown };
+// The model after the call, given its answer (the model answers are checked against).
+// It has the same instance slots as apply() gives, so calls generated from one model
+// address the same instances in the other.
+void settle(Model& m, const Call& c, const Expectation& e, Observed seen);
 void advance(Model& m, std::int64_t ms);
 
 // The instance the call's client token is bound to (made by this user's successful
