@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "conformance/reports/atomic_file.hpp"
 #include "conformance/reports/console.hpp"
 #include "conformance/reports/sanitize.hpp"
 
@@ -241,6 +242,24 @@ void write_markdown(std::ostream& out, const spec::Spec& spec, const engine::Run
     }
     out << "\n";
   }
+}
+
+MarkdownReporter::MarkdownReporter(std::string path, const spec::Spec& spec, const RunInfo& info)
+    : path_(std::move(path)), spec_(spec), info_(info) {}
+
+void MarkdownReporter::checkpoint(const engine::Checkpoint& e) {
+  write(e.partial, nullptr);
+}
+
+void MarkdownReporter::run_finished(const engine::RunFinished& e) {
+  write(e.result, e.flaky.empty() ? nullptr : &e.flaky);
+}
+
+void MarkdownReporter::write(const engine::RunResult& result,
+                             const std::vector<engine::Failure>* flaky) {
+  std::ostringstream s;
+  write_markdown(s, spec_, result, info_, flaky);
+  write_file_atomically(path_, s.str());
 }
 
 }  // namespace conformance::reports

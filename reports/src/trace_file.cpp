@@ -1,6 +1,9 @@
 #include "conformance/reports/trace_file.hpp"
 
+#include <filesystem>
 #include <fstream>
+
+#include "conformance/reports/atomic_file.hpp"
 
 namespace conformance::reports {
 
@@ -109,6 +112,26 @@ TraceFile load_trace(const std::string& path) {
     t.commands.push_back(s["command"]);
   }
   return t;
+}
+
+engine::SavedTrace saved_trace(const TraceFile& t) {
+  return {t.path, t.spec_sha256, t.clause, t.commands};
+}
+
+TraceReporter::TraceReporter(std::string dir, const RunInfo& info, std::vector<std::string> faults)
+    : dir_(std::move(dir)), info_(info), faults_(std::move(faults)) {}
+
+void TraceReporter::run_finished(const engine::RunFinished& e) {
+  std::vector<const engine::Failure*> failures;
+  if (e.result.failure && e.result.failure->violation.clause != "harness.internal")
+    failures.push_back(&*e.result.failure);
+  for (const auto& f : e.flaky)
+    failures.push_back(&f);
+  if (dir_.empty() || failures.empty()) return;
+  std::filesystem::create_directories(dir_);
+  for (const auto* f : failures)
+    write_file_atomically((std::filesystem::path(dir_) / trace_file_name(*f)).string(),
+                          trace_to_json(*f, info_, faults_).dump(2) + "\n");
 }
 
 }  // namespace conformance::reports

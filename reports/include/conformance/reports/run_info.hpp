@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "conformance/engine/runner.hpp"
+#include "conformance/engine/run.hpp"
 #include "conformance/spec/spec.hpp"
 
 namespace conformance::reports {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "conformance/engine/runner.hpp"
+#include "conformance/engine/run.hpp"
 
 namespace conformance::reports {
 
