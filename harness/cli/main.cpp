@@ -123,8 +123,13 @@ void setup_target(TargetSetup& t, const spec::Spec& spec, const RunOptions& o) {
   if (!o.binding.empty()) t.profile.binding = o.binding;
   if (!o.ca_file.empty()) t.profile.ca_file = o.ca_file;
   if (o.insecure) t.profile.tls_verify = false;
-  if (!spec.bindings.count(t.profile.binding))
-    throw UsageError("binding '" + t.profile.binding + "' is not in the spec");
+  if (!spec.bindings.count(t.profile.binding)) {
+    std::string known;
+    for (const auto& [name, _] : spec.bindings)
+      known += (known.empty() ? "" : ", ") + name;
+    throw UsageError("binding '" + t.profile.binding + "' is not in the spec (it declares " +
+                     known + ")");
+  }
   engine::discover_children(spec, t.profile);
 }
 
@@ -169,6 +174,7 @@ reports::RunInfo run_info(const RunOptions& o, const spec::Spec& spec,
   info.strictness = o.strictness;
   info.version = CONFORMANCE_VERSION;
   info.reproduce = reproduce_command(o, o.seed);
+  info.secret_headers = {spec.bindings.at(profile.binding).session_header};
   return info;
 }
 
@@ -304,8 +310,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--profile", o.profile, "profile file for a URL target (README, Profiles)")
         ->check(CLI::ExistingFile);
     cmd->add_option("--spec", o.spec, "spec file")->capture_default_str()->check(CLI::ExistingFile);
-    cmd->add_option("--binding", o.binding, "binding to use: api or rest (overrides the profile)")
-        ->check(CLI::IsMember({"api", "rest"}));
+    cmd->add_option("--binding", o.binding,
+                    "binding to use, one the spec declares (the shipped spec's: api, rest); "
+                    "overrides the profile");
     cmd->add_option("--strictness", o.strictness,
                     "inferred (all clauses) or documented (skip inferred clauses)")
         ->check(CLI::IsMember({"inferred", "documented"}))

@@ -62,7 +62,7 @@ std::string message_of(const engine::Failure& f) {
 // The body of a <failure> or <flakyFailure>: plain text, sanitized later.
 std::string details(const engine::Failure& failure, const spec::Clause* clause, const RunInfo& info,
                     bool reproduced) {
-  engine::Failure f = redact_failure(failure);
+  engine::Failure f = redact_failure(failure, engine::SecretHeaders(info.secret_headers));
   std::ostringstream out;
   const auto& v = f.violation;
   out << "clause: " << v.clause;

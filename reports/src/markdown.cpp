@@ -36,7 +36,7 @@ std::string status_cell(const std::string& status, const std::string& reason, bo
 
 void write_failure(std::ostream& out, const engine::Failure& failure, const spec::Spec& spec,
                    const RunInfo& info) {
-  engine::Failure f = redact_failure(failure);
+  engine::Failure f = redact_failure(failure, engine::SecretHeaders(info.secret_headers));
   const auto& v = f.violation;
   out << "### Failure: " << markdown_code(v.clause, false);
   if (!v.operation.empty()) out << " in " << markdown_code(v.operation, false);

@@ -11,11 +11,11 @@ using nlohmann::json;
 
 namespace {
 
-json exchange_json(const engine::Exchange& x) {
+json exchange_json(const engine::Exchange& x, const engine::SecretHeaders& secrets) {
   json req = {{"method", x.request.method}, {"target", x.request.target()}};
   json headers = json::object();
   for (const auto& [k, v] : x.request.headers)
-    headers[k] = engine::is_secret_header(k) ? "<redacted>" : v;
+    headers[k] = secrets.contains(k) ? "<redacted>" : v;
   req["headers"] = headers;
   if (x.request.body) req["body"] = *x.request.body;
   json res = json::object();
@@ -41,11 +41,12 @@ std::string trace_file_name(const engine::Failure& f) {
 
 json trace_to_json(const engine::Failure& f, const RunInfo& info,
                    const std::vector<std::string>& faults) {
+  const engine::SecretHeaders secrets(info.secret_headers);
   json steps = json::array();
   for (const auto& s : f.trace) {
     json step = {{"description", s.description}, {"command", s.command}};
     if (s.is_call) {
-      step["exchange"] = exchange_json(s.exchange);
+      step["exchange"] = exchange_json(s.exchange, secrets);
       step["expected"] = s.expected;
       step["outcome"] = s.outcome;
       json v = json::array();

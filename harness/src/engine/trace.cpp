@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "conformance/engine/command_json.hpp"
+#include "conformance/engine/wire.hpp"
 
 namespace conformance::engine {
 
@@ -64,7 +65,8 @@ TraceStep render(const RawStep& r, const spec::Spec& spec, const Profile& profil
     return step;
   }
   step.description = show_call(*r.call, profile);
-  step.exchange = {redacted(r.request), r.response};
+  step.exchange = {redacted(r.request, secret_headers(spec.bindings.at(profile.binding))),
+                   r.response};
   if (step.exchange.response.body.size() > 4096) step.exchange.response.body.resize(4096);
   step.expected = expected_summary(r.expected, spec);
   step.outcome = r.outcome;

@@ -22,11 +22,15 @@ BOOST_AUTO_TEST_CASE(percent_encoding_keeps_unreserved_characters) {
 BOOST_AUTO_TEST_CASE(credentials_are_redacted_in_any_case) {
   engine::HttpRequest r;
   r.headers = {{"Authorization", "Basic abc"}, {"COOKIE", "a=b"}, {"Accept", "*/*"}};
-  auto out = engine::redacted(r);
+  auto out = engine::redacted(r, engine::SecretHeaders());
   BOOST_TEST(out.headers[0].second == "<redacted>");
   BOOST_TEST(out.headers[1].second == "<redacted>");
   BOOST_TEST(out.headers[2].second == "*/*");
   BOOST_TEST(r.headers[0].second == "Basic abc");  // the original is left as it was
+  r.headers = {{"X-Toy-Token", "t0"}};
+  BOOST_TEST(engine::redacted(r, engine::SecretHeaders()).headers[0].second == "t0");
+  BOOST_TEST(engine::redacted(r, engine::SecretHeaders({"x-toy-token"})).headers[0].second ==
+             "<redacted>");
 }
 
 BOOST_AUTO_TEST_CASE(a_closed_port_is_a_transport_error) {
