@@ -91,11 +91,9 @@ Call call_from_json(const spec::Spec& spec, const json& j) {
     }
   }
   std::string v = j.value("variant", "normal");
-  for (auto cand :
-       {Call::Variant::Normal, Call::Variant::NoAuth, Call::Variant::OmitRequired,
-        Call::Variant::WrongType, Call::Variant::MalformedBody, Call::Variant::ConcurrentReplay})
-    if (to_string(cand) == v) c.variant = cand;
-  if (to_string(c.variant) != v) bad("unknown variant '" + v + "'");
+  auto variant = variant_from_string(v);
+  if (!variant) bad("unknown variant '" + v + "'");
+  c.variant = *variant;
   c.variant_param = j.value("variant_param", "");
   return c;
 }
