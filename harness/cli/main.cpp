@@ -2,9 +2,6 @@
 //   0 conforms / ok, 1 violations, 2 bad usage, spec or profile,
 //   3 target unreachable or login failed (or, with --on-transport-error abort, a
 //   request got no complete answer), 4 internal error.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -15,15 +12,17 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <sstream>
 
-#include "conformance/engine/runner.hpp"
-#include "conformance/reports/atomic_file.hpp"
+#include "conformance/engine/campaign.hpp"
+#include "conformance/engine/target.hpp"
 #include "conformance/reports/console.hpp"
 #include "conformance/reports/dot.hpp"
 #include "conformance/reports/junit.hpp"
 #include "conformance/reports/markdown.hpp"
+#include "conformance/reports/progress.hpp"
 #include "conformance/reports/trace_file.hpp"
 #include "conformance/spec/loader.hpp"
 #include "embedded_mock.hpp"
@@ -124,8 +123,13 @@ void setup_target(TargetSetup& t, const spec::Spec& spec, const RunOptions& o) {
   if (!o.binding.empty()) t.profile.binding = o.binding;
   if (!o.ca_file.empty()) t.profile.ca_file = o.ca_file;
   if (o.insecure) t.profile.tls_verify = false;
-  if (!spec.bindings.count(t.profile.binding))
-    throw UsageError("binding '" + t.profile.binding + "' is not in the spec");
+  if (!spec.bindings.count(t.profile.binding)) {
+    std::string known;
+    for (const auto& [name, _] : spec.bindings)
+      known += (known.empty() ? "" : ", ") + name;
+    throw UsageError("binding '" + t.profile.binding + "' is not in the spec (it declares " +
+                     known + ")");
+  }
   engine::discover_children(spec, t.profile);
 }
 
@@ -147,96 +151,18 @@ engine::RunConfig make_config(const spec::Spec& spec, const engine::Profile& pro
   return cfg;
 }
 
-std::vector<std::filesystem::path> trace_files(const std::string& dir) {
-  std::vector<std::filesystem::path> out;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return out;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-    if (e.path().extension() == ".json") out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-// Replays one trace; returns true when it still fails.
-bool replay_one(const reports::TraceFile& t, const engine::RunConfig& cfg, const spec::Spec& spec,
-                std::ostream& out) {
-  if (t.spec_sha256 != spec.sha256)
-    out << "  note: " << t.path << " was recorded with another spec (sha256 "
-        << t.spec_sha256.substr(0, 12) << ")\n";
-  engine::ReplayResult r;
+// Saved traces as the engine replays them; a file that is not a trace is bad usage.
+engine::SavedTrace load_saved(const std::string& path) {
   try {
-    r = engine::replay(cfg, t.commands);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(t.path + ": " + e.what());
+    return reports::saved_trace(reports::load_trace(path));
+  } catch (const reports::TraceError& e) {
+    throw UsageError(e.what());
   }
-  if (r.failure) {
-    out << "  still fails: " << t.path << ": " << r.failure->violation.clause << ": expected "
-        << r.failure->violation.expected << "; got " << r.failure->violation.actual << "\n";
-    return true;
-  }
-  out << "  fixed: " << t.path << " (was " << t.clause << ")\n";
-  return false;
-}
-
-// With Graphviz installed, FILE.dot also becomes FILE.svg (no shell involved).
-void render_svg(const std::string& dot_file) {
-  std::string svg = dot_file + ".svg";
-  std::vector<std::string> args = {"dot", "-Tsvg", dot_file, "-o", svg};
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  int rc = posix_spawnp(&pid, "dot", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return;  // no Graphviz: the DOT file is the report
-  int status = 0;
-  waitpid(pid, &status, 0);
 }
 
 struct ReportFiles {
   std::string junit, markdown, dot, traces;
 };
-
-void write_reports(const ReportFiles& files, const spec::Spec& spec,
-                   const engine::RunResult& result, const reports::RunInfo& info,
-                   const std::vector<engine::Failure>& flaky,
-                   const std::vector<std::string>& faults) {
-  auto render = [&](auto&& fn) {
-    std::ostringstream s;
-    fn(s);
-    return s.str();
-  };
-  if (!files.junit.empty())
-    reports::write_file_atomically(files.junit, render([&](std::ostream& s) {
-                                     reports::write_junit(s, spec, result, info,
-                                                          flaky.empty() ? nullptr : &flaky);
-                                   }));
-  if (!files.markdown.empty())
-    reports::write_file_atomically(files.markdown, render([&](std::ostream& s) {
-                                     reports::write_markdown(s, spec, result, info,
-                                                             flaky.empty() ? nullptr : &flaky);
-                                   }));
-  if (!files.dot.empty()) {
-    reports::write_file_atomically(files.dot, reports::coverage_dot(spec, result));
-    render_svg(files.dot);
-  }
-  std::vector<const engine::Failure*> failures;
-  if (result.failure && result.failure->violation.clause != "harness.internal")
-    failures.push_back(&*result.failure);
-  for (const auto& f : flaky)
-    failures.push_back(&f);
-  if (!files.traces.empty() && !failures.empty()) {
-    std::filesystem::create_directories(files.traces);
-    for (const auto* f : failures)
-      reports::write_file_atomically(
-          (std::filesystem::path(files.traces) / reports::trace_file_name(*f)).string(),
-          reports::trace_to_json(*f, info, faults).dump(2) + "\n");
-  }
-}
 
 reports::RunInfo run_info(const RunOptions& o, const spec::Spec& spec,
                           const engine::Profile& profile) {
@@ -248,164 +174,62 @@ reports::RunInfo run_info(const RunOptions& o, const spec::Spec& spec,
   info.strictness = o.strictness;
   info.version = CONFORMANCE_VERSION;
   info.reproduce = reproduce_command(o, o.seed);
+  info.secret_headers = {spec.bindings.at(profile.binding).session_header};
   return info;
 }
 
-// A live progress line on a terminal (fuzz mode).
-void progress_line(const engine::Progress& p) {
-  std::fprintf(
-      stderr,
-      "\r%7.0f s  %9ld calls  %6.0f calls/s  %7d sequences  %d failures  clauses %zu/%zu   ",
-      p.seconds, p.calls, p.seconds > 0 ? p.calls / p.seconds : 0.0, p.sequences, p.failures,
-      p.clauses_reached, p.clauses_total);
-  std::fflush(stderr);
-}
+// The reproduce command names the seed the run ended on (a fuzz round's).
+class ReproduceLine : public engine::Reporter {
+ public:
+  ReproduceLine(reports::RunInfo& info, const RunOptions& o) : info_(info), o_(o) {}
+  void run_finished(const engine::RunFinished& e) override {
+    info_.reproduce = reproduce_command(o_, e.result.seed);
+  }
+
+ private:
+  reports::RunInfo& info_;
+  const RunOptions& o_;
+};
 
 int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   auto spec = spec::load_spec(o.spec);
   TargetSetup target;
   setup_target(target, spec, o);
   if (!o.seed_given) o.seed = std::random_device{}() * 4294967296ULL + std::random_device{}();
-  engine::RunConfig cfg = make_config(spec, target.profile, o);
   reports::RunInfo info = run_info(o, spec, target.profile);
-  int exit_code = kExitOk;
+
+  engine::CampaignConfig campaign;
+  campaign.run = make_config(spec, target.profile, o);
+  campaign.regressions = o.regressions;
+  campaign.load_trace = load_saved;
+  campaign.duration_s = duration_s;
+  campaign.max_calls = o.max_calls;
+  campaign.min_coverage = o.min_coverage;
+
+  // Reporters, in the order they hear each event.
+  engine::MultiReporter reporters;
+  ReproduceLine reproduce(info, o);
+  reporters.add(reproduce);
+  reports::ProgressReporter progress;
+  if (duration_s > 0 && isatty(STDERR_FILENO)) reporters.add(progress);
+  reports::ConsoleReporter console(std::cout, spec, info, files.traces);
+  reporters.add(console);
+  std::optional<reports::JunitReporter> junit;
+  if (!files.junit.empty()) reporters.add(junit.emplace(files.junit, spec, info));
+  std::optional<reports::MarkdownReporter> markdown;
+  if (!files.markdown.empty()) reporters.add(markdown.emplace(files.markdown, spec, info));
+  std::optional<reports::DotReporter> dot;
+  if (!files.dot.empty()) reporters.add(dot.emplace(files.dot, spec));
+  std::optional<reports::TraceReporter> traces;
+  if (!files.traces.empty()) reporters.add(traces.emplace(files.traces, info, o.faults));
 
   try {
-    // Regressions first: saved failures replayed before anything new is generated.
-    if (!o.regressions.empty()) {
-      auto traces = trace_files(o.regressions);
-      std::cout << "Regressions (" << traces.size() << " in " << o.regressions << "):\n";
-      for (const auto& path : traces) {
-        reports::TraceFile t;
-        try {
-          t = reports::load_trace(path.string());
-        } catch (const reports::TraceError& e) {
-          throw UsageError(e.what());
-        }
-        if (replay_one(t, cfg, spec, std::cout)) exit_code = kExitViolations;
-      }
-      std::cout << "\n";
-    }
-
-    bool fuzz = duration_s > 0;
-    engine::RunResult result;
-    if (!fuzz) {
-      result = engine::run(cfg);
-    } else {
-      // Rounds of ordinary runs (seed, seed+1, ...) until the budget is spent, so
-      // sequence lengths keep growing within each round as in a normal run.
-      auto started = std::chrono::steady_clock::now();
-      auto last_flush = started;
-      bool tty = isatty(STDERR_FILENO);
-      engine::RunResult total;
-      total.seed = o.seed;
-      auto elapsed = [&] {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      };
-      bool calls_spent = false;
-      for (std::uint64_t round = 0; !g_stop && elapsed() < duration_s; ++round) {
-        engine::RunConfig rc = cfg;
-        rc.seed = o.seed + round;
-        engine::Progress base{total.sequences, total.calls, 0, 0, 0, 0, nullptr};
-        rc.on_progress = [&](const engine::Progress& p) {
-          if (elapsed() >= duration_s) g_stop = true;
-          if (o.max_calls > 0 && base.calls + p.calls >= o.max_calls) {
-            calls_spent = true;
-            g_stop = true;
-          }
-          engine::Progress shown = p;
-          shown.sequences += base.sequences;
-          shown.calls += base.calls;
-          shown.seconds = elapsed();
-          if (tty) progress_line(shown);
-        };
-        engine::RunResult r = engine::run(rc);
-        engine::merge(total.coverage, r.coverage);
-        total.sequences += r.sequences;
-        total.calls += r.calls;
-        if (r.failure) {
-          total.failure = r.failure;
-          total.aborted = r.aborted;
-          total.seed = rc.seed;
-          o.seed = rc.seed;
-          cfg.seed = rc.seed;
-          info.reproduce = reproduce_command(o, rc.seed);
-          break;
-        }
-        auto now = std::chrono::steady_clock::now();
-        if (std::chrono::duration<double>(now - last_flush).count() >= 30) {
-          last_flush = now;
-          engine::RunResult partial = total;
-          partial.seconds = elapsed();
-          partial.passed = true;
-          partial.interrupted = true;
-          write_reports({files.junit, files.markdown, "", ""}, spec, partial, info, {}, o.faults);
-        }
-      }
-      if (tty) std::fprintf(stderr, "\n");
-      total.seconds = elapsed();
-      total.passed = !total.failure;
-      total.interrupted = g_stop && elapsed() < duration_s && !calls_spent;
-      result = total;
-    }
-
-    // A failure is re-checked: replay its minimal sequence, then re-run its seed.
-    // (Not after --on-transport-error abort: nothing more is sent to the target.)
-    std::vector<engine::Failure> flaky;
-    if (result.failure && result.failure->violation.clause != "harness.internal" &&
-        !result.failure->trace.empty() && !result.aborted) {
-      std::vector<nlohmann::json> commands;
-      for (const auto& step : result.failure->trace)
-        commands.push_back(step.command);
-      bool reproduced = true;
-      try {
-        reproduced = engine::replay(cfg, commands).failure.has_value();
-        if (!reproduced) {
-          engine::RunConfig again = cfg;
-          again.shrink = false;
-          again.on_progress = nullptr;
-          reproduced = !engine::run(again).passed;
-        }
-      } catch (const engine::TargetError& e) {
-        // The target is gone (it may be why the run failed): the finding stands.
-        std::cout << "note: the failure could not be re-checked: " << e.what() << "\n";
-      }
-      if (!reproduced) {
-        flaky.push_back(*result.failure);
-        result.failure.reset();
-        result.passed = true;
-      }
-    }
-    reports::write_console(std::cout, spec, result, info);
-    for (const auto& f : flaky)
-      std::cout << "\nFLAKY: " << f.violation.clause << " failed once (expected "
-                << f.violation.expected << "; got " << f.violation.actual
-                << ") and did not reproduce from seed " << f.seed << "\n";
-    write_reports(files, spec, result, info, flaky, o.faults);
-    if (result.failure && !files.traces.empty())
-      std::cout << "  trace: "
-                << (std::filesystem::path(files.traces) / reports::trace_file_name(*result.failure))
-                       .string()
-                << "\n";
-    if (result.failure && result.failure->violation.clause == "harness.internal")
-      return kExitInternal;
-    if (result.aborted) {
-      std::cout << "\nABORTED: stopped at the first transport error "
-                   "(--on-transport-error abort): not shrunk, not re-checked\n";
-      return kExitTarget;
-    }
-    if (result.failure || !flaky.empty()) exit_code = kExitViolations;
-    if (o.min_coverage) {
-      std::size_t never = 0;
-      for (const auto* c : spec.clauses())
-        if (!result.coverage.clauses.count(c->id) && c->provenance != spec::Provenance::open)
-          ++never;
-      if (never) {
-        std::cout << "--min-coverage: " << never << " non-open clauses were never reached\n";
-        if (exit_code == kExitOk) exit_code = kExitViolations;
-      }
-    }
-    return exit_code;
+    engine::CampaignResult r = engine::run_campaign(campaign, reporters);
+    if (r.internal_error()) return kExitInternal;
+    if (r.result.aborted) return kExitTarget;
+    bool failed = r.regressions_failing > 0 || r.result.failure || !r.flaky.empty() ||
+                  (o.min_coverage && r.never_reached > 0);
+    return failed ? kExitViolations : kExitOk;
   } catch (const engine::TargetError& e) {
     std::cerr << "conformance: target " << o.target << ": " << e.what() << "\n";
     return kExitTarget;
@@ -415,6 +239,8 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
 int replay_command(const std::vector<std::string>& paths, RunOptions o) {
   auto spec = spec::load_spec(o.spec);
   int exit_code = kExitOk;
+  reports::RunInfo info;
+  reports::ConsoleReporter console(std::cout, spec, info);
   for (const auto& path : paths) {
     reports::TraceFile t;
     try {
@@ -432,7 +258,7 @@ int replay_command(const std::vector<std::string>& paths, RunOptions o) {
     setup_target(target, spec, ro);
     engine::RunConfig cfg = make_config(spec, target.profile, ro);
     try {
-      if (replay_one(t, cfg, spec, std::cout)) exit_code = kExitViolations;
+      if (engine::replay_saved(cfg, reports::saved_trace(t), console)) exit_code = kExitViolations;
     } catch (const engine::TargetError& e) {
       std::cerr << "conformance: target " << ro.target << ": " << e.what() << "\n";
       return kExitTarget;
@@ -484,8 +310,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--profile", o.profile, "profile file for a URL target (README, Profiles)")
         ->check(CLI::ExistingFile);
     cmd->add_option("--spec", o.spec, "spec file")->capture_default_str()->check(CLI::ExistingFile);
-    cmd->add_option("--binding", o.binding, "binding to use: api or rest (overrides the profile)")
-        ->check(CLI::IsMember({"api", "rest"}));
+    cmd->add_option("--binding", o.binding,
+                    "binding to use, one the spec declares (the shipped spec's: api, rest); "
+                    "overrides the profile");
     cmd->add_option("--strictness", o.strictness,
                     "inferred (all clauses) or documented (skip inferred clauses)")
         ->check(CLI::IsMember({"inferred", "documented"}))
@@ -584,6 +411,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   } catch (const conformance::reports::TraceError& e) {
     std::cerr << "conformance: invalid trace: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const conformance::engine::BadTrace& e) {
+    std::cerr << "conformance: " << e.what() << "\n";
     return kExitUsage;
   } catch (const conformance::engine::TargetError& e) {
     std::cerr << "conformance: target: " << e.what() << "\n";

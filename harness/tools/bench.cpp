@@ -38,7 +38,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "conformance/engine/runner.hpp"
+#include "conformance/engine/campaign.hpp"
 #include "conformance/spec/loader.hpp"
 #include "embedded_mock.hpp"
 #include "mutants.hpp"
@@ -151,7 +151,10 @@ double bare_replay(const cli::EmbeddedMock& mock, const std::vector<Recorded>& l
 Throughput harness_vs_bare(const spec::Spec& spec, int sequences, int rounds) {
   auto mock = cli::start_embedded_mock({}, "api");
   std::vector<Recorded> log;
-  engine::RunConfig cfg;
+  // The campaign users run (one run, no regressions): what is timed is what they get.
+  engine::CampaignConfig campaign;
+  engine::RunConfig& cfg = campaign.run;
+  engine::MultiReporter none;
   cfg.spec = &spec;
   cfg.profile = mock.profile;
   cfg.seed = 1;
@@ -162,7 +165,7 @@ Throughput harness_vs_bare(const spec::Spec& spec, int sequences, int rounds) {
     bool ok = !control && rs.status >= 200 && rs.status < 300;
     log.push_back({control, rq, rs.status, ok ? string_result(rs.body) : std::nullopt});
   };
-  auto recorded = engine::run(cfg);
+  auto recorded = engine::run_campaign(campaign, none).result;
   if (!recorded.passed)
     throw std::runtime_error("the clean run failed: the figures would be wrong");
 
@@ -171,7 +174,7 @@ Throughput harness_vs_bare(const spec::Spec& spec, int sequences, int rounds) {
     (e.control ? t.control_calls : t.api_calls)++;
   cfg.on_exchange = nullptr;
   for (int i = 0; i < rounds; ++i) {
-    auto r = engine::run(cfg);
+    auto r = engine::run_campaign(campaign, none).result;
     if (!r.passed || r.calls != recorded.calls)
       throw std::runtime_error("a timed run differed from the recorded one (" +
                                std::to_string(r.calls) + " calls, not " +

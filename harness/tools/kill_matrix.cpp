@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   std::string out = "-", spec_file = CONFORMANCE_DEFAULT_SPEC;
   int seeds = 3, pair_seeds = 1, clean_seeds = 20;
   std::uint64_t first_seed = 1;
-  std::vector<std::string> bindings{"api", "rest"};
+  std::vector<std::string> bindings;  // default: every binding the spec declares
   bool no_pairs = false;
   std::vector<std::string> only;
   Settings s;
@@ -123,9 +123,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1000));
   app.add_option("--first-seed", first_seed, "seeds are first-seed, first-seed+1, ...")
       ->capture_default_str();
-  app.add_option("--binding", bindings, "bindings (repeatable)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"api", "rest"}));
+  app.add_option("--binding", bindings, "bindings (repeatable; default: all the spec declares)");
   app.add_flag("--no-pairs", no_pairs, "skip the pairs of faults");
   bool no_shrink = false;
   app.add_flag("--no-shrink", no_shrink,
@@ -152,6 +150,14 @@ int main(int argc, char** argv) {
     std::cerr << "conformance-kill-matrix: " << e.what() << "\n";
     return 2;
   }
+  if (bindings.empty())
+    for (const auto& [name, _] : loaded->bindings)
+      bindings.push_back(name);
+  for (const auto& b : bindings)
+    if (!loaded->bindings.count(b)) {
+      std::cerr << "conformance-kill-matrix: binding '" << b << "' is not in " << spec_file << "\n";
+      return 2;
+    }
   try {
     const spec::Spec& spec = *loaded;
     std::vector<dsmock::FaultInfo> faults;

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <thread>
 
-#include "conformance/engine/runner.hpp"
+#include "conformance/engine/campaign.hpp"
 #include "embedded_mock.hpp"
 
 namespace conformance::tools {
@@ -17,26 +17,34 @@ MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
                          const std::set<std::string>& faults, const std::string& binding,
                          std::uint64_t seed) {
   auto mock = cli::start_embedded_mock(faults, binding);
-  engine::RunConfig cfg;
-  cfg.spec = &spec;
-  cfg.profile = mock.profile;
-  cfg.seed = seed;
-  cfg.sequences = s.sequences;
-  cfg.max_steps = s.max_steps;
-  cfg.shrink = s.shrink;
-  cfg.shrink_budget_s = s.shrink_budget;
+  // The campaign users run (without regressions or a time budget): one run, its
+  // failure re-checked.
+  engine::CampaignConfig c;
+  c.run.spec = &spec;
+  c.run.profile = mock.profile;
+  c.run.seed = seed;
+  c.run.sequences = s.sequences;
+  c.run.max_steps = s.max_steps;
+  c.run.shrink = s.shrink;
+  c.run.shrink_budget_s = s.shrink_budget;
+  engine::MultiReporter none;
   auto start = std::chrono::steady_clock::now();
-  auto r = engine::run(cfg);
+  auto campaign = engine::run_campaign(c, none);
+  const engine::RunResult& r = campaign.result;
   MutantOutcome o;
   o.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (r.failure) {
+  // A flaky failure fails the run too (conformance exits 1).
+  const engine::Failure* failure = r.failure                 ? &*r.failure
+                                   : !campaign.flaky.empty() ? &campaign.flaky.front()
+                                                             : nullptr;
+  if (failure) {
     o.failed = true;
-    o.clause = r.failure->violation.clause;
-    o.sequences = r.failure->sequences_before;
-    o.calls = r.failure->calls_to_first;
-    o.seconds = r.failure->seconds_to_first;
+    o.clause = failure->violation.clause;
+    o.sequences = failure->sequences_before;
+    o.calls = failure->calls_to_first;
+    o.seconds = failure->seconds_to_first;
     o.trace = static_cast<std::size_t>(
-        std::count_if(r.failure->trace.begin(), r.failure->trace.end(),
+        std::count_if(failure->trace.begin(), failure->trace.end(),
                       [](const engine::TraceStep& t) { return t.is_call; }));
   } else {
     o.sequences = r.sequences;

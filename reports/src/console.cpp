@@ -1,7 +1,10 @@
 #include "conformance/reports/console.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <iomanip>
+
+#include "conformance/reports/trace_file.hpp"
 
 namespace conformance::reports {
 
@@ -88,6 +91,57 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
   } else {
     out << "\nPASSED: no violations" << (r.interrupted ? " (run interrupted)" : "") << "\n";
   }
+}
+
+ConsoleReporter::ConsoleReporter(std::ostream& out, const spec::Spec& spec, const RunInfo& info,
+                                 std::string traces_dir)
+    : out_(out), spec_(spec), info_(info), traces_dir_(std::move(traces_dir)) {}
+
+void ConsoleReporter::regressions_started(const engine::RegressionsStarted& e) {
+  out_ << "Regressions (" << e.count << " in " << e.dir << "):\n";
+}
+
+void ConsoleReporter::replay_started(const engine::ReplayStarted& e) {
+  if (e.recorded_spec_sha256 != e.spec_sha256)
+    out_ << "  note: " << e.path << " was recorded with another spec (sha256 "
+         << e.recorded_spec_sha256.substr(0, 12) << ")\n";
+}
+
+void ConsoleReporter::replay_finished(const engine::ReplayFinished& e) {
+  if (e.failure)
+    out_ << "  still fails: " << e.path << ": " << e.failure->violation.clause << ": expected "
+         << e.failure->violation.expected << "; got " << e.failure->violation.actual << "\n";
+  else
+    out_ << "  fixed: " << e.path << " (was " << e.recorded_clause << ")\n";
+}
+
+void ConsoleReporter::regressions_finished(const engine::RegressionsFinished&) {
+  out_ << "\n";
+}
+
+void ConsoleReporter::recheck_done(const engine::RecheckDone& e) {
+  if (!e.error.empty()) out_ << "note: the failure could not be re-checked: " << e.error << "\n";
+}
+
+void ConsoleReporter::run_finished(const engine::RunFinished& e) {
+  const engine::RunResult& result = e.result;
+  write_console(out_, spec_, result, info_);
+  for (const auto& f : e.flaky)
+    out_ << "\nFLAKY: " << f.violation.clause << " failed once (expected " << f.violation.expected
+         << "; got " << f.violation.actual << ") and did not reproduce from seed " << f.seed
+         << "\n";
+  if (result.failure && !traces_dir_.empty())
+    out_ << "  trace: "
+         << (std::filesystem::path(traces_dir_) / trace_file_name(*result.failure)).string()
+         << "\n";
+  if (result.failure && result.failure->violation.clause == "harness.internal") return;
+  if (result.aborted) {
+    out_ << "\nABORTED: stopped at the first transport error "
+            "(--on-transport-error abort): not shrunk, not re-checked\n";
+    return;
+  }
+  if (e.min_coverage && e.never_reached)
+    out_ << "--min-coverage: " << e.never_reached << " non-open clauses were never reached\n";
 }
 
 }  // namespace conformance::reports

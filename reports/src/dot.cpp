@@ -1,12 +1,39 @@
 #include "conformance/reports/dot.hpp"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 #include <sstream>
+#include <vector>
+
+#include "conformance/reports/atomic_file.hpp"
 
 namespace conformance::reports {
 
 namespace {
+
+// FILE.dot becomes FILE.dot.svg when Graphviz's `dot` is installed.
+void render_svg(const std::string& dot_file) {
+  std::string svg = dot_file + ".svg";
+  std::vector<std::string> args = {"dot", "-Tsvg", dot_file, "-o", svg};
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  int rc = posix_spawnp(&pid, "dot", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return;  // no Graphviz: the DOT file is the report
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
 
 using Matrix = decltype(engine::Coverage::matrix);
 
@@ -129,6 +156,14 @@ std::string coverage_dot(const spec::Spec& spec, const engine::RunResult& result
   }
   out << "}\n";
   return out.str();
+}
+
+DotReporter::DotReporter(std::string path, const spec::Spec& spec, bool svg)
+    : path_(std::move(path)), spec_(spec), svg_(svg) {}
+
+void DotReporter::run_finished(const engine::RunFinished& e) {
+  write_file_atomically(path_, coverage_dot(spec_, e.result));
+  if (svg_) render_svg(path_);
 }
 
 }  // namespace conformance::reports

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "conformance/reports/atomic_file.hpp"
 #include "conformance/reports/console.hpp"
 #include "conformance/reports/sanitize.hpp"
 
@@ -61,7 +62,7 @@ std::string message_of(const engine::Failure& f) {
 // The body of a <failure> or <flakyFailure>: plain text, sanitized later.
 std::string details(const engine::Failure& failure, const spec::Clause* clause, const RunInfo& info,
                     bool reproduced) {
-  engine::Failure f = redact_failure(failure);
+  engine::Failure f = redact_failure(failure, engine::SecretHeaders(info.secret_headers));
   std::ostringstream out;
   const auto& v = f.violation;
   out << "clause: " << v.clause;
@@ -220,6 +221,25 @@ void write_junit(std::ostream& out, const spec::Spec& spec, const engine::RunRes
   }
   out << in << "</testsuite>\n";
   if (root == JunitRoot::testsuites) out << "</testsuites>\n";
+}
+
+JunitReporter::JunitReporter(std::string path, const spec::Spec& spec, const RunInfo& info,
+                             JunitRoot root)
+    : path_(std::move(path)), spec_(spec), info_(info), root_(root) {}
+
+void JunitReporter::checkpoint(const engine::Checkpoint& e) {
+  write(e.partial, nullptr);
+}
+
+void JunitReporter::run_finished(const engine::RunFinished& e) {
+  write(e.result, e.flaky.empty() ? nullptr : &e.flaky);
+}
+
+void JunitReporter::write(const engine::RunResult& result,
+                          const std::vector<engine::Failure>* flaky) {
+  std::ostringstream s;
+  write_junit(s, spec_, result, info_, flaky, root_);
+  write_file_atomically(path_, s.str());
 }
 
 }  // namespace conformance::reports

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "conformance/reports/atomic_file.hpp"
 #include "conformance/reports/console.hpp"
 #include "conformance/reports/sanitize.hpp"
 
@@ -35,7 +36,7 @@ std::string status_cell(const std::string& status, const std::string& reason, bo
 
 void write_failure(std::ostream& out, const engine::Failure& failure, const spec::Spec& spec,
                    const RunInfo& info) {
-  engine::Failure f = redact_failure(failure);
+  engine::Failure f = redact_failure(failure, engine::SecretHeaders(info.secret_headers));
   const auto& v = f.violation;
   out << "### Failure: " << markdown_code(v.clause, false);
   if (!v.operation.empty()) out << " in " << markdown_code(v.operation, false);
@@ -241,6 +242,24 @@ void write_markdown(std::ostream& out, const spec::Spec& spec, const engine::Run
     }
     out << "\n";
   }
+}
+
+MarkdownReporter::MarkdownReporter(std::string path, const spec::Spec& spec, const RunInfo& info)
+    : path_(std::move(path)), spec_(spec), info_(info) {}
+
+void MarkdownReporter::checkpoint(const engine::Checkpoint& e) {
+  write(e.partial, nullptr);
+}
+
+void MarkdownReporter::run_finished(const engine::RunFinished& e) {
+  write(e.result, e.flaky.empty() ? nullptr : &e.flaky);
+}
+
+void MarkdownReporter::write(const engine::RunResult& result,
+                             const std::vector<engine::Failure>* flaky) {
+  std::ostringstream s;
+  write_markdown(s, spec_, result, info_, flaky);
+  write_file_atomically(path_, s.str());
 }
 
 }  // namespace conformance::reports

@@ -1,6 +1,9 @@
 #include "conformance/reports/trace_file.hpp"
 
+#include <filesystem>
 #include <fstream>
+
+#include "conformance/reports/atomic_file.hpp"
 
 namespace conformance::reports {
 
@@ -8,11 +11,11 @@ using nlohmann::json;
 
 namespace {
 
-json exchange_json(const engine::Exchange& x) {
+json exchange_json(const engine::Exchange& x, const engine::SecretHeaders& secrets) {
   json req = {{"method", x.request.method}, {"target", x.request.target()}};
   json headers = json::object();
   for (const auto& [k, v] : x.request.headers)
-    headers[k] = engine::is_secret_header(k) ? "<redacted>" : v;
+    headers[k] = secrets.contains(k) ? "<redacted>" : v;
   req["headers"] = headers;
   if (x.request.body) req["body"] = *x.request.body;
   json res = json::object();
@@ -38,11 +41,12 @@ std::string trace_file_name(const engine::Failure& f) {
 
 json trace_to_json(const engine::Failure& f, const RunInfo& info,
                    const std::vector<std::string>& faults) {
+  const engine::SecretHeaders secrets(info.secret_headers);
   json steps = json::array();
   for (const auto& s : f.trace) {
     json step = {{"description", s.description}, {"command", s.command}};
     if (s.is_call) {
-      step["exchange"] = exchange_json(s.exchange);
+      step["exchange"] = exchange_json(s.exchange, secrets);
       step["expected"] = s.expected;
       step["outcome"] = s.outcome;
       json v = json::array();
@@ -109,6 +113,26 @@ TraceFile load_trace(const std::string& path) {
     t.commands.push_back(s["command"]);
   }
   return t;
+}
+
+engine::SavedTrace saved_trace(const TraceFile& t) {
+  return {t.path, t.spec_sha256, t.clause, t.commands};
+}
+
+TraceReporter::TraceReporter(std::string dir, const RunInfo& info, std::vector<std::string> faults)
+    : dir_(std::move(dir)), info_(info), faults_(std::move(faults)) {}
+
+void TraceReporter::run_finished(const engine::RunFinished& e) {
+  std::vector<const engine::Failure*> failures;
+  if (e.result.failure && e.result.failure->violation.clause != "harness.internal")
+    failures.push_back(&*e.result.failure);
+  for (const auto& f : e.flaky)
+    failures.push_back(&f);
+  if (dir_.empty() || failures.empty()) return;
+  std::filesystem::create_directories(dir_);
+  for (const auto* f : failures)
+    write_file_atomically((std::filesystem::path(dir_) / trace_file_name(*f)).string(),
+                          trace_to_json(*f, info_, faults_).dump(2) + "\n");
 }
 
 }  // namespace conformance::reports

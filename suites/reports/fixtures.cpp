@@ -85,6 +85,7 @@ reports::RunInfo passing_info() {
   info.strictness = "inferred";
   info.version = "0.1.0";
   info.reproduce = "conformance run --target mock --seed 1 --sequences 200 --max-steps 40";
+  info.secret_headers = {"vmware-api-session-id"};
   return info;
 }
 

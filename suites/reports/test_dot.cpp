@@ -1,5 +1,7 @@
 // Coverage-coloured state machine.
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "conformance/reports/dot.hpp"
@@ -58,6 +60,27 @@ BOOST_AUTO_TEST_CASE(called_but_never_succeeded_is_orange) {
   BOOST_TEST(has_line(dot,
                       "\"DownloadSession.ACTIVE\" -> \"DownloadSession.CANCELED\" "
                       "[label=\"DownloadSession.cancel\", color=darkorange"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dot_reporter)
+
+BOOST_AUTO_TEST_CASE(writes_the_coverage_graph_at_the_end) {
+  namespace fs = std::filesystem;
+  fs::path file = fs::temp_directory_path() / "reports-dot-reporter.dot";
+  fs::remove(file);
+  const auto& spec = fixtures::shipped_spec();
+  conformance::reports::DotReporter dot(file.string(), spec, /*svg=*/false);
+  auto r = fixtures::passing_run();
+  std::vector<conformance::engine::Failure> none;
+  dot.run_finished({r, none, false, 0});
+  std::ifstream in(file);
+  std::stringstream s;
+  s << in.rdbuf();
+  BOOST_TEST(s.str() == conformance::reports::coverage_dot(spec, r));
+  BOOST_TEST(!fs::exists(file.string() + ".svg"));
+  fs::remove(file);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,6 +3,8 @@
 #include <boost/property_tree/xml_parser.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <regex>
 #include <sstream>
@@ -249,6 +251,35 @@ BOOST_AUTO_TEST_CASE(properties_describe_the_run) {
   BOOST_TEST(props["spec_sha256"].size() == 64u);
   BOOST_TEST(props["strictness"] == "inferred");
   BOOST_TEST(props["harness_version"] == "0.1.0");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(junit_reporter)
+
+// The reporter writes what write_junit() renders: at checkpoints (no flaky list) and
+// at the end of the run (with it).
+BOOST_AUTO_TEST_CASE(writes_at_checkpoints_and_at_the_end) {
+  namespace fs = std::filesystem;
+  fs::path file = fs::temp_directory_path() / "reports-junit-reporter.xml";
+  fs::remove(file);
+  auto info = fixtures::failing_info();
+  reports::JunitReporter junit(file.string(), fixtures::shipped_spec(), info);
+  auto read = [&] {
+    std::ifstream in(file);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  auto partial = fixtures::passing_run();
+  partial.interrupted = true;
+  junit.checkpoint({partial});
+  BOOST_TEST(read() == render_junit(partial, info));
+  auto r = fixtures::failing_run();
+  auto flaky = fixtures::flaky_failures();
+  junit.run_finished({r, flaky, false, 0});
+  BOOST_TEST(read() == render_junit(r, info, &flaky));
+  fs::remove(file);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

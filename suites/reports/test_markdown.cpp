@@ -1,5 +1,7 @@
 // Markdown reporter: approval baselines and the escaping of table cells and fences.
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "conformance/reports/markdown.hpp"
@@ -90,6 +92,32 @@ BOOST_AUTO_TEST_CASE(matrix_has_one_column_per_outcome) {
                      "`NOT_ALLOWED_IN_CURRENT_STATE` "
                      "| `NOT_FOUND` | `transport` |") != std::string::npos);
   BOOST_TEST(md.find("| `DownloadSession.delete` | `CANCELED\\|ERROR` | 2 |") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(markdown_reporter)
+
+BOOST_AUTO_TEST_CASE(writes_at_checkpoints_and_at_the_end) {
+  namespace fs = std::filesystem;
+  fs::path file = fs::temp_directory_path() / "reports-markdown-reporter.md";
+  fs::remove(file);
+  auto info = fixtures::failing_info();
+  reports::MarkdownReporter md(file.string(), fixtures::shipped_spec(), info);
+  auto read = [&] {
+    std::ifstream in(file);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  auto partial = fixtures::passing_run();
+  md.checkpoint({partial});
+  BOOST_TEST(read() == render_markdown(partial, info));
+  auto r = fixtures::failing_run();
+  std::vector<conformance::engine::Failure> none;
+  md.run_finished({r, none, false, 0});
+  BOOST_TEST(read() == render_markdown(r, info));
+  fs::remove(file);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -13,22 +13,30 @@ using spec::Effect;
 using spec::Precondition;
 using spec::Resource;
 
+namespace {
+
+// The one text of each variant (traces, reports, coverage keys).
+constexpr std::pair<Call::Variant, const char*> kVariants[] = {
+    {Call::Variant::Normal, "normal"},
+    {Call::Variant::NoAuth, "no-auth"},
+    {Call::Variant::OmitRequired, "omit-required"},
+    {Call::Variant::WrongType, "wrong-type"},
+    {Call::Variant::MalformedBody, "malformed-body"},
+    {Call::Variant::ConcurrentReplay, "concurrent-replay"},
+};
+
+}  // namespace
+
 std::string to_string(Call::Variant v) {
-  switch (v) {
-    case Call::Variant::Normal:
-      return "normal";
-    case Call::Variant::NoAuth:
-      return "no-auth";
-    case Call::Variant::OmitRequired:
-      return "omit-required";
-    case Call::Variant::WrongType:
-      return "wrong-type";
-    case Call::Variant::MalformedBody:
-      return "malformed-body";
-    case Call::Variant::ConcurrentReplay:
-      return "concurrent-replay";
-  }
+  for (const auto& [variant, text] : kVariants)
+    if (variant == v) return text;
   return "?";
+}
+
+std::optional<Call::Variant> variant_from_string(std::string_view s) {
+  for (const auto& [variant, text] : kVariants)
+    if (text == s) return variant;
+  return std::nullopt;
 }
 
 std::int64_t Model::timeout_ms() const {

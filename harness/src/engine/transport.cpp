@@ -12,16 +12,30 @@
 
 namespace conformance::engine {
 
-bool is_secret_header(const std::string& name) {
-  std::string n = name;
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string n(s);
   std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
-  return n == "authorization" || n == "vmware-api-session-id" || n == "cookie" || n == "set-cookie";
+  return n;
 }
 
-HttpRequest redacted(const HttpRequest& r) {
+}  // namespace
+
+SecretHeaders::SecretHeaders(const std::vector<std::string>& more)
+    : names_{"authorization", "proxy-authorization", "cookie", "set-cookie"} {
+  for (const auto& name : more)
+    names_.push_back(lower(name));
+}
+
+bool SecretHeaders::contains(std::string_view name) const {
+  return std::find(names_.begin(), names_.end(), lower(name)) != names_.end();
+}
+
+HttpRequest redacted(const HttpRequest& r, const SecretHeaders& secrets) {
   HttpRequest out = r;
   for (auto& [k, v] : out.headers)
-    if (is_secret_header(k)) v = "<redacted>";
+    if (secrets.contains(k)) v = "<redacted>";
   return out;
 }
 

@@ -197,6 +197,10 @@ Decoded decode(const spec::Spec& spec, const spec::Binding& binding, const spec:
   return d;
 }
 
+SecretHeaders secret_headers(const spec::Binding& binding) {
+  return SecretHeaders({binding.session_header});
+}
+
 std::string login(Transport& transport, const spec::Binding& binding, const std::string& user,
                   const std::string& password) {
   HttpRequest r;

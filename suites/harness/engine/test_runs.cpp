@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/engine/runner.hpp"
+#include "conformance/engine/wire.hpp"
 #include "conformance/spec/loader.hpp"
 #include "embedded_mock.hpp"
 
@@ -131,12 +132,17 @@ BOOST_AUTO_TEST_CASE(no_secret_reaches_a_trace) {
   cfg.seed = 3;
   auto r = engine::run(cfg);
   BOOST_REQUIRE(r.failure);
+  const auto& binding = shipped().bindings.at(mock.profile.binding);
+  auto secrets = engine::secret_headers(binding);
+  bool session_header_seen = false;
   for (const auto& step : r.failure->trace)
     for (const auto& [k, v] : step.exchange.request.headers) {
-      if (engine::is_secret_header(k)) BOOST_TEST(v == "<redacted>");
+      session_header_seen = session_header_seen || k == binding.session_header;
+      if (secrets.contains(k)) BOOST_TEST(v == "<redacted>");
       for (const auto& u : mock.profile.users)
         BOOST_TEST(v.find(u.password) == std::string::npos);
     }
+  BOOST_TEST(session_header_seen);
 }
 
 BOOST_AUTO_TEST_CASE(an_unreachable_target_is_a_target_error) {

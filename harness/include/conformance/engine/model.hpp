@@ -8,8 +8,10 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "conformance/engine/profile.hpp"
@@ -38,6 +40,7 @@ struct Call {
   int concurrency = 0;        // ConcurrentReplay
 };
 std::string to_string(Call::Variant v);
+std::optional<Call::Variant> variant_from_string(std::string_view s);  // nullopt: unknown
 
 struct ChildModel {
   std::set<std::string> states;

@@ -1,134 +1,26 @@
 // A conformance run: RapidCheck generates call sequences from the spec (rc::state),
-// the runner sends them to the target, the checker judges every answer. The runner
-// emits events; reporters consume them and the RunResult.
+// the runner sends them to the target, the checker judges every answer, and the
+// engine tells a Reporter what happens (events.hpp). This header gathers the engine's
+// interface; each concern has its own:
+//   run.hpp          what a run is: configuration, result, failure, coverage
+//   events.hpp       the event stream and the Reporter interface
+//   campaign.hpp     the policy of a run: regressions, rounds, the flaky re-check
+//   driver.hpp       one RapidCheck run of the property
+//   replay.hpp       recorded commands sent again
+//   target.hpp       the target adapter: login, reset or cleanup, discovery
+//   generation.hpp   the next command of a sequence
+//   commands.hpp     a call sent and judged, time passing (burst.hpp: concurrent replays)
+//   symbols.hpp      symbolic ids resolved to the target's
+//   recorder.hpp     what a run accumulates
+//   trace.hpp        raw steps rendered as readable, replayable traces
+//   command_json.hpp commands as JSON and back
 #pragma once
 
-#include <atomic>
-#include <cstdint>
-#include <functional>
-#include <map>
-#include <optional>
-#include <string>
-#include <vector>
-
-#include "conformance/engine/checker.hpp"
-#include "conformance/engine/model.hpp"
-#include "conformance/engine/profile.hpp"
-#include "conformance/engine/transport.hpp"
-#include "conformance/spec/spec.hpp"
-
-namespace conformance::engine {
-
-// One step of a sequence as it ran: a call (with its exchange) or a time step.
-struct TraceStep {
-  std::string description;  // e.g. "alice DownloadSession.cancel(download_session_id=#0)"
-  bool is_call = true;
-  Exchange exchange;     // secrets redacted
-  std::string expected;  // what the model accepted
-  std::string outcome;   // what came back
-  std::vector<Violation> violations;
-  nlohmann::json command;  // the symbolic command, for replay (command_to_json)
-};
-
-struct Failure {
-  Violation violation;           // the first violation of the minimal sequence
-  std::vector<TraceStep> trace;  // the minimal sequence
-  std::uint64_t seed = 0;
-  int sequences_before = 0;     // passing sequences before the first failure
-  double seconds_to_first = 0;  // from the run's start to the first failure
-  long calls_to_first = 0;
-  int shrinks = 0;
-};
-
-struct Coverage {
-  std::map<std::string, long> clauses;     // clause id -> times exercised
-  std::map<std::string, long> violations;  // clause id -> failing answers (all sequences)
-  // operation -> pre-state -> outcome -> count
-  std::map<std::string, std::map<std::string, std::map<std::string, long>>> matrix;
-  std::map<std::string, long> observed_open;  // "clause: behaviour" -> count
-  std::map<std::string, long> generated;      // operation/variant -> times generated
-};
-
-// Fills in the file names (child keys) of profile items that list none: for each,
-// creates an instance for the item, lists its children and removes it again, with
-// the operations the spec gives those roles. Throws TargetError when it cannot.
-void discover_children(const spec::Spec& spec, Profile& profile);
-
-// Adds another run's counts (fuzz rounds).
-void merge(Coverage& into, const Coverage& from);
-
-// What a transport error (no complete HTTP answer: refused, reset, truncated, timed
-// out, too large) does to a run.
-enum class OnTransportError {
-  finding,  // a violation on the clause the checker names; shrunk and reported like any other
-  abort,    // the run stops at the first one: no shrinking, RunResult::aborted is set
-};
-
-// Sees every HTTP exchange of a run after login, in order: calls to the target
-// (control = false) and to its clock control (control = true, path relative to the
-// profile's clock_control URL). Requests are NOT redacted: for in-process tools
-// (the benchmark replays them), never for anything written out.
-using ExchangeObserver =
-    std::function<void(bool control, const HttpRequest& request, const HttpResponse& response)>;
-
-struct RunConfig {
-  const spec::Spec* spec = nullptr;
-  Profile profile;
-  std::uint64_t seed = 0;
-  int sequences = 100;  // passing sequences wanted
-  int max_steps = 30;   // longest sequence
-  Strictness strictness = Strictness::inferred;
-  bool shrink = true;
-  double shrink_budget_s =
-      60;               // after this long shrinking, the smallest failure so far is reported
-  int concurrency = 8;  // parallel calls of a concurrent replay
-  std::atomic<bool>* stop = nullptr;  // set to end the run early (Ctrl-C, fuzz budget)
-  OnTransportError on_transport_error = OnTransportError::finding;
-  std::function<void(const struct Progress&)> on_progress;  // after each sequence
-  ExchangeObserver on_exchange;                             // optional
-};
-
-struct Progress {
-  int sequences = 0;
-  long calls = 0;
-  double seconds = 0;
-  int failures = 0;
-  std::size_t clauses_reached = 0, clauses_total = 0;
-  const Coverage* coverage = nullptr;  // so far (valid during the callback)
-};
-
-struct RunResult {
-  bool passed = false;
-  bool interrupted = false;
-  bool aborted = false;  // stopped at a transport error (OnTransportError::abort); failure is set
-  std::optional<Failure> failure;
-  Coverage coverage;
-  int sequences = 0;
-  long calls = 0;
-  double seconds = 0;
-  std::uint64_t seed = 0;
-};
-
-class TargetError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Runs the property. Throws TargetError when the target cannot be reached or a
-// login fails before any sequence ran.
-RunResult run(const RunConfig& config);
-
-// Replays recorded commands (TraceStep::command) through the same model and
-// checks, without generation. `failure` is set when the sequence still fails.
-struct ReplayResult {
-  std::optional<Failure> failure;
-  std::vector<TraceStep> trace;
-};
-ReplayResult replay(const RunConfig& config, const std::vector<nlohmann::json>& commands);
-
-// A symbolic command as JSON, and back. Throws std::invalid_argument naming the
-// problem for a command the spec does not know.
-nlohmann::json call_to_json(const Call& call);
-Call call_from_json(const spec::Spec& spec, const nlohmann::json& j);
-
-}  // namespace conformance::engine
+#include "conformance/engine/campaign.hpp"
+#include "conformance/engine/command_json.hpp"
+#include "conformance/engine/driver.hpp"
+#include "conformance/engine/events.hpp"
+#include "conformance/engine/recorder.hpp"
+#include "conformance/engine/replay.hpp"
+#include "conformance/engine/run.hpp"
+#include "conformance/engine/target.hpp"

@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -82,9 +83,20 @@ class Transport {
   double timeout_s_ = 10;
 };
 
-// Header names whose values never leave the process.
-bool is_secret_header(const std::string& name);
-HttpRequest redacted(const HttpRequest& r);
+// Header names whose values never leave the process, compared without regard to
+// case: the standard credentials (authorization, proxy-authorization, cookie,
+// set-cookie) and those a spec's binding adds (its session header: wire.hpp,
+// secret_headers()). The transport itself names no service's header.
+class SecretHeaders {
+ public:
+  SecretHeaders() : SecretHeaders(std::vector<std::string>{}) {}
+  explicit SecretHeaders(const std::vector<std::string>& more);
+  bool contains(std::string_view name) const;
+
+ private:
+  std::vector<std::string> names_;  // lower case
+};
+HttpRequest redacted(const HttpRequest& r, const SecretHeaders& secrets);
 std::string percent_encode(const std::string& s, bool keep_colon);
 
 }  // namespace conformance::engine

@@ -35,6 +35,10 @@ struct Decoded {
 Decoded decode(const spec::Spec& spec, const spec::Binding& binding, const spec::Operation& op,
                const HttpResponse& response);
 
+// The headers whose values a binding's requests must never show: the credentials and
+// the binding's session header.
+SecretHeaders secret_headers(const spec::Binding& binding);
+
 // Login with HTTP Basic auth; returns the session token or throws std::runtime_error
 // (message without the password).
 std::string login(Transport& transport, const spec::Binding& binding, const std::string& user,

@@ -6,6 +6,7 @@
 #include <ostream>
 #include <vector>
 
+#include "conformance/engine/events.hpp"
 #include "conformance/reports/run_info.hpp"
 
 namespace conformance::reports {
@@ -30,5 +31,21 @@ std::string xml_attribute(std::string_view s);
 
 // A JUnit `time`: seconds, non-negative, exactly three decimals ("0.000" for NaN).
 std::string junit_time(double seconds);
+
+// Writes the JUnit file (atomically) at every checkpoint of a long run and at its end.
+class JunitReporter : public engine::Reporter {
+ public:
+  JunitReporter(std::string path, const spec::Spec& spec, const RunInfo& info,
+                JunitRoot root = JunitRoot::testsuites);
+  void checkpoint(const engine::Checkpoint& e) override;
+  void run_finished(const engine::RunFinished& e) override;
+
+ private:
+  void write(const engine::RunResult& result, const std::vector<engine::Failure>* flaky);
+  std::string path_;
+  const spec::Spec& spec_;
+  const RunInfo& info_;
+  JunitRoot root_;
+};
 
 }  // namespace conformance::reports

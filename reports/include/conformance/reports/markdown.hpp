@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "conformance/engine/events.hpp"
 #include "conformance/reports/run_info.hpp"
 
 namespace conformance::reports {
@@ -25,5 +26,20 @@ std::string markdown_text(std::string_view s);
 std::string markdown_code(std::string_view s, bool in_table);
 // A fenced code block whose fence is longer than any backtick run in `s`.
 std::string markdown_fence(std::string_view s, std::string_view info = "text");
+
+// Writes the Markdown summary (atomically) at every checkpoint of a long run and at
+// its end.
+class MarkdownReporter : public engine::Reporter {
+ public:
+  MarkdownReporter(std::string path, const spec::Spec& spec, const RunInfo& info);
+  void checkpoint(const engine::Checkpoint& e) override;
+  void run_finished(const engine::RunFinished& e) override;
+
+ private:
+  void write(const engine::RunResult& result, const std::vector<engine::Failure>* flaky);
+  std::string path_;
+  const spec::Spec& spec_;
+  const RunInfo& info_;
+};
 
 }  // namespace conformance::reports

@@ -2,8 +2,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
-#include "conformance/engine/runner.hpp"
+#include "conformance/engine/run.hpp"
 #include "conformance/spec/spec.hpp"
 
 namespace conformance::reports {
@@ -16,6 +17,9 @@ struct RunInfo {
   std::string strictness;  // "inferred" | "documented"
   std::string version;
   std::string reproduce;  // one-line command that reproduces the run
+  // Headers redacted besides the credentials: the binding's session header
+  // (engine::secret_headers()). Reports never show their values.
+  std::vector<std::string> secret_headers;
 };
 
 // The clause's verdict in a run: "passed", "failed", "skipped: <reason>".

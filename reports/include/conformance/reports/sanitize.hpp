@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "conformance/engine/runner.hpp"
+#include "conformance/engine/run.hpp"
 
 namespace conformance::reports {
 
@@ -16,20 +16,17 @@ namespace conformance::reports {
 // escaped too ("\t", "\n"), and carriage return always is ("\r").
 std::string visible_text(std::string_view s, bool one_line = false);
 
-// Headers whose values a report never shows: authorization, proxy-authorization,
-// vmware-api-session-id, cookie, set-cookie (any case), and whatever the engine
-// itself treats as secret.
 // Appends '&', '<' or '>' as an XML/HTML entity and returns true; false for any
 // other character (appended by the caller as it sees fit).
 bool append_entity(std::string& out, char c);
 
-bool is_secret_header_name(std::string_view name);
-
-// A copy of `failure` whose secret header values are "<redacted>". The engine
+// A copy of `failure` whose secret header values (`secrets`: the credentials and the
+// binding's session header, RunInfo::secret_headers) are "<redacted>". The engine
 // already redacts what it records; this is the reporters' own line of defence. A
 // secret value found in a header is also cut out of every other recorded text
 // (bodies, paths, descriptions) in which it appears.
-engine::Failure redact_failure(const engine::Failure& failure);
+engine::Failure redact_failure(const engine::Failure& failure,
+                               const engine::SecretHeaders& secrets);
 
 // The first `max_chars` code points of valid UTF-8 `s`, with "..." when cut.
 std::string truncate_utf8(const std::string& s, std::size_t max_chars);

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "conformance/engine/campaign.hpp"
+#include "conformance/engine/events.hpp"
 #include "conformance/reports/run_info.hpp"
 
 namespace conformance::reports {
@@ -34,5 +36,21 @@ nlohmann::json trace_to_json(const engine::Failure& failure, const RunInfo& info
 std::string trace_file_name(const engine::Failure& failure);
 // Throws TraceError naming the file, the JSON pointer and the reason.
 TraceFile load_trace(const std::string& path);
+
+// The trace file as the engine replays it (a regression, `conformance replay`).
+engine::SavedTrace saved_trace(const TraceFile& t);
+
+// Saves the failure of a run (not an internal error) and its flaky failures as trace
+// files in `dir` (created if need be), each atomically, at the end of the run.
+class TraceReporter : public engine::Reporter {
+ public:
+  TraceReporter(std::string dir, const RunInfo& info, std::vector<std::string> faults);
+  void run_finished(const engine::RunFinished& e) override;
+
+ private:
+  std::string dir_;
+  const RunInfo& info_;
+  std::vector<std::string> faults_;
+};
 
 }  // namespace conformance::reports

@@ -1,0 +1,113 @@
+// What a run is: its configuration, its result, a failure with its minimal trace, and
+// the coverage it gathered. Every concern of the engine speaks these types.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "conformance/engine/checker.hpp"
+#include "conformance/engine/model.hpp"
+#include "conformance/engine/profile.hpp"
+#include "conformance/engine/transport.hpp"
+#include "conformance/spec/spec.hpp"
+
+namespace conformance::engine {
+
+class Reporter;  // events.hpp
+
+// One step of a sequence as it ran: a call (with its exchange) or a time step.
+struct TraceStep {
+  std::string description;  // e.g. "alice DownloadSession.cancel(download_session_id=#0)"
+  bool is_call = true;
+  Exchange exchange;     // secrets redacted
+  std::string expected;  // what the model accepted
+  std::string outcome;   // what came back
+  std::vector<Violation> violations;
+  nlohmann::json command;  // the symbolic command, for replay (command_json.hpp)
+};
+
+struct Failure {
+  Violation violation;           // the first violation of the minimal sequence
+  std::vector<TraceStep> trace;  // the minimal sequence
+  std::uint64_t seed = 0;
+  int sequences_before = 0;     // passing sequences before the first failure
+  double seconds_to_first = 0;  // from the run's start to the first failure
+  long calls_to_first = 0;
+  int shrinks = 0;
+};
+
+struct Coverage {
+  std::map<std::string, long> clauses;     // clause id -> times exercised
+  std::map<std::string, long> violations;  // clause id -> failing answers (all sequences)
+  // operation -> pre-state -> outcome -> count
+  std::map<std::string, std::map<std::string, std::map<std::string, long>>> matrix;
+  std::map<std::string, long> observed_open;  // "clause: behaviour" -> count
+  std::map<std::string, long> generated;      // operation/variant -> times generated
+};
+
+// What a transport error (no complete HTTP answer: refused, reset, truncated, timed
+// out, too large) does to a run.
+enum class OnTransportError {
+  finding,  // a violation on the clause the checker names; shrunk and reported like any other
+  abort,    // the run stops at the first one: no shrinking, RunResult::aborted is set
+};
+
+// Sees every HTTP exchange of a run after login, in order: calls to the target
+// (control = false) and to its clock control (control = true, path relative to the
+// profile's clock_control URL). Requests are NOT redacted: for in-process tools
+// (the benchmark replays them), never for anything written out.
+using ExchangeObserver =
+    std::function<void(bool control, const HttpRequest& request, const HttpResponse& response)>;
+
+struct RunConfig {
+  const spec::Spec* spec = nullptr;
+  Profile profile;
+  std::uint64_t seed = 0;
+  int sequences = 100;  // passing sequences wanted
+  int max_steps = 30;   // longest sequence
+  Strictness strictness = Strictness::inferred;
+  bool shrink = true;
+  double shrink_budget_s =
+      60;               // after this long shrinking, the smallest failure so far is reported
+  int concurrency = 8;  // parallel calls of a concurrent replay
+  std::atomic<bool>* stop = nullptr;  // set to end the run early (Ctrl-C, fuzz budget)
+  OnTransportError on_transport_error = OnTransportError::finding;
+  Reporter* events = nullptr;    // optional: sequences, calls, failures, shrink steps
+  ExchangeObserver on_exchange;  // optional
+};
+
+// How far a run has come (SequenceFinished).
+struct Progress {
+  int sequences = 0;
+  long calls = 0;
+  double seconds = 0;
+  int failures = 0;
+  std::size_t clauses_reached = 0, clauses_total = 0;
+  const Coverage* coverage = nullptr;  // so far (valid during the event)
+};
+
+struct RunResult {
+  bool passed = false;
+  bool interrupted = false;
+  bool aborted = false;  // stopped at a transport error (OnTransportError::abort); failure is set
+  std::optional<Failure> failure;
+  Coverage coverage;
+  int sequences = 0;
+  long calls = 0;
+  double seconds = 0;
+  std::uint64_t seed = 0;
+};
+
+// The target cannot be reached, or a login failed, before any sequence ran.
+class TargetError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace conformance::engine

@@ -1,0 +1,65 @@
+// The target adapter: one logged-in connection to the service under test (and to its
+// clock control, if any), the state between sequences (reset, or cleanup), time
+// steps, and the discovery of what the profile leaves out.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "conformance/engine/run.hpp"
+
+namespace conformance::engine {
+
+class Target {
+ public:
+  Target(const spec::Spec& spec, const Profile& profile);
+
+  // Logs every user in; opens the clock control. Throws TargetError when it cannot.
+  void connect();
+
+  const spec::Binding& binding() const { return binding_; }
+  // Whether the target is reset between sequences (a clock control), so that it
+  // keeps no state from one sequence to the next.
+  bool resets() const { return control_ != nullptr; }
+  const std::string& token(int user) const { return tokens_.at(user); }
+  std::size_t users() const { return tokens_.size(); }
+  HttpResponse send(const HttpRequest& r);
+  void observe(bool control, const HttpRequest& r, const HttpResponse& a) const;
+  void set_observer(ExchangeObserver o) { observer_ = std::move(o); }
+  // Connections for the concurrent calls of a burst, kept open between bursts (as a
+  // client pool would): a burst then costs its requests, not n connects, and its
+  // calls leave closer together.
+  std::vector<std::unique_ptr<Transport>>& burst_transports(int n);
+
+  // Puts the target in a known state and returns the epoch ms of model time 0.
+  std::int64_t begin_sequence();
+  // Lets `ms` pass: on the clock control, or on the wall clock (sleeping).
+  void advance(std::int64_t ms);
+
+ private:
+  std::int64_t server_clock_ms();
+  void cleanup();
+  HttpResponse control(const HttpRequest& r);
+
+  const spec::Spec& spec_;
+  const Profile& profile_;
+  const spec::Binding& binding_;
+  std::unique_ptr<Transport> transport_;
+  std::vector<std::string> tokens_;
+  std::unique_ptr<Transport> control_;
+  std::vector<std::unique_ptr<Transport>> burst_;
+  ExchangeObserver observer_;
+};
+
+// The target of a run or a replay, logged in. Throws std::invalid_argument when the
+// profile's binding is not in the spec, TargetError when the target cannot be reached.
+Target open_target(const RunConfig& config);
+
+// Fills in the file names (child keys) of profile items that list none: for each,
+// creates an instance for the item, lists its children and removes it again, with
+// the operations the spec gives those roles. Throws TargetError when it cannot.
+void discover_children(const spec::Spec& spec, Profile& profile);
+
+}  // namespace conformance::engine

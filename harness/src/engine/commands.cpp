@@ -1,0 +1,166 @@
+// The commands: a call sent and judged, time passing.
+#include "conformance/engine/commands.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "conformance/engine/burst.hpp"
+#include "conformance/engine/events.hpp"
+#include "conformance/engine/symbols.hpp"
+#include "conformance/engine/trace.hpp"
+#include "conformance/engine/wire.hpp"
+
+namespace conformance::engine {
+
+using nlohmann::json;
+
+namespace {
+
+std::string random_nonce() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx-", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+// Records the failure of the running sequence (the first of the run, or a smaller one
+// found while shrinking), tells the reporters, and ends the sequence.
+[[noreturn]] void fail_sequence(Sut& sut, const Violation& v) {
+  Recorder& rec = *sut.rec;
+  const RunConfig& config = *sut.config;
+  ++rec.failing_runs;
+  Failure f;
+  f.violation = v;
+  f.trace = render(sut.trace, *config.spec, config.profile);
+  f.seed = config.seed;
+  f.sequences_before = rec.sequences;
+  f.seconds_to_first = rec.seconds();
+  f.calls_to_first = rec.calls;
+  bool first = !rec.first;
+  if (first) {
+    rec.first = f;
+    rec.first_failure_at = Clock::now();
+  }
+  rec.last = std::move(f);
+  if (config.events) {
+    if (first)
+      config.events->failure_found({*rec.last});
+    else
+      config.events->shrink_step({*rec.last});
+  }
+  throw SequenceFailed(v.clause + ": expected " + v.expected + "; got " + v.actual);
+}
+
+Breakage breakage_of(Call::Variant v) {
+  return v == Call::Variant::OmitRequired    ? Breakage::OmitParam
+         : v == Call::Variant::WrongType     ? Breakage::WrongType
+         : v == Call::Variant::MalformedBody ? Breakage::MalformedBody
+                                             : Breakage::None;
+}
+
+}  // namespace
+
+Sut begin_sequence(Target& target, const RunConfig& config, Recorder& rec) {
+  Sut sut;
+  sut.target = &target;
+  sut.config = &config;
+  sut.rec = &rec;
+  sut.model = initial_model(*config.spec, config.profile, config.strictness);
+  sut.mem.clock_base_ms = target.begin_sequence();
+  sut.mem.token_nonce = target.resets() ? "" : random_nonce();
+  return sut;
+}
+
+CallCommand::CallCommand(Call c)
+    : shared(std::make_shared<const Call>(std::move(c))), call(*shared) {}
+
+void CallCommand::checkPreconditions(const Model& m) const {
+  for (const auto& [_, a] : call.args)
+    if (a.kind == Arg::Kind::Instance && a.index >= static_cast<int>(m.instances.size()))
+      RC_DISCARD("stale reference");
+  if (call.user >= static_cast<int>(m.profile->users.size())) RC_DISCARD("no such user");
+  if (!engine::consistent_replay(m, call)) RC_DISCARD("a token replay with other arguments");
+}
+
+void CallCommand::apply(Model& m) const {
+  engine::apply(m, call);
+}
+
+void CallCommand::run(const Model& generated, Sut& sut) const {
+  const Model& pre = sut.model;
+  if (generated.instances.size() != pre.instances.size())
+    throw std::logic_error("the generating and the checking model disagree on instances (" +
+                           std::to_string(generated.instances.size()) + " and " +
+                           std::to_string(pre.instances.size()) + ")");
+  const auto& binding = sut.target->binding();
+  Expectation e = expect(pre, call);
+  Model post = pre;  // if the call succeeds
+  settle(post, call, e, Observed::Success);
+  json args = resolve(call, sut.mem);
+  std::string token = call.variant == Call::Variant::NoAuth ? "" : sut.target->token(call.user);
+  HttpRequest req =
+      encode(binding, *call.op, args, token, breakage_of(call.variant), call.variant_param);
+  ++sut.rec->coverage.generated[call.op->full_name + (call.variant == Call::Variant::Normal
+                                                          ? ""
+                                                          : " [" + to_string(call.variant) + "]")];
+
+  std::vector<HttpResponse> answers;
+  if (call.variant == Call::Variant::ConcurrentReplay)
+    answers = send_burst(*sut.target, req, std::max(2, sut.config->concurrency));
+  else
+    answers.push_back(sut.target->send(req));
+  sut.rec->calls += static_cast<long>(answers.size());
+
+  Decoded d = decode(*pre.spec, binding, *call.op, answers.front());
+  CallVerdict v = check_answer(pre, post, call, e, binding, d, sut.mem);
+  if (call.variant == Call::Variant::ConcurrentReplay) check_burst(sut, call, pre, req, answers, v);
+  if (d.kind != Decoded::Kind::Success) {
+    post = pre;
+    settle(post, call, e, d.kind == Decoded::Kind::Error ? Observed::Error : Observed::Unknown);
+  }
+  if (v.new_id) sut.mem.ids.push_back(*v.new_id);
+  while (sut.mem.ids.size() < post.instances.size())
+    sut.mem.ids.push_back("");
+  remember(sut.mem, post, call, d);
+  sut.rec->count(call, e, v);
+  if (sut.config->events) sut.config->events->call_checked({call, v, d.status});
+
+  bool no_answer = std::any_of(answers.begin(), answers.end(),
+                               [](const HttpResponse& a) { return !a.transport_error.empty(); });
+  RawStep step;
+  step.call = shared;
+  step.request = std::move(req);
+  step.response = std::move(answers.front());
+  step.expected = std::move(e);
+  step.outcome = v.outcome + (d.status ? " (HTTP " + std::to_string(d.status) + ")" : "");
+  step.violations = v.violations;
+  sut.trace.push_back(std::move(step));
+  if (!v.violations.empty()) {
+    if (no_answer && sut.config->on_transport_error == OnTransportError::abort)
+      sut.rec->aborted = true;
+    fail_sequence(sut, v.violations.front());
+  }
+  sut.model = std::move(post);
+}
+
+void CallCommand::show(std::ostream& os) const {
+  os << call.op->full_name << " by user " << call.user;
+}
+
+void AdvanceCommand::apply(Model& m) const {
+  advance(m, ms);
+}
+
+void AdvanceCommand::run(const Model&, Sut& sut) const {
+  sut.target->advance(ms);
+  advance(sut.model, ms);
+  RawStep step;
+  step.advance_ms = ms;
+  sut.trace.push_back(std::move(step));
+}
+
+void AdvanceCommand::show(std::ostream& os) const {
+  os << "advance " << ms << " ms";
+}
+
+}  // namespace conformance::engine

@@ -1,0 +1,126 @@
+// The RapidCheck driver: rc::state drives the commands generated from the spec.
+#include "conformance/engine/driver.hpp"
+
+#include <rapidcheck.h>
+#include <rapidcheck/detail/Configuration.h>
+#include <rapidcheck/state.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "conformance/engine/commands.hpp"
+#include "conformance/engine/events.hpp"
+#include "conformance/engine/generation.hpp"
+
+namespace conformance::engine {
+
+namespace {
+
+class Listener : public rc::detail::TestListener {
+ public:
+  void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
+  void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
+  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+};
+
+// RapidCheck announces its own (unused) configuration on stderr when first asked for
+// it; our parameters come from the RunConfig, so keep it quiet.
+void quiet_configuration() {
+  std::ostringstream sink;
+  auto* old = std::cerr.rdbuf(sink.rdbuf());
+  rc::detail::configuration();
+  std::cerr.rdbuf(old);
+}
+
+Failure internal_failure(const std::string& where, const std::string& what, std::uint64_t seed) {
+  Failure f;
+  f.violation = {"harness.internal", "", where, what};
+  f.seed = seed;
+  return f;
+}
+
+}  // namespace
+
+RunResult run(const RunConfig& config) {
+  const spec::Spec& spec = *config.spec;
+  Target target = open_target(config);
+  Recorder rec;
+  Progress progress;
+  progress.clauses_total = spec.clauses().size();
+  const GenPlan plan = make_plan(spec, target.binding());
+
+  // A sequence that is not run is discarded, never passed: a stopped search ends
+  // with RapidCheck giving up (after maxDiscardRatio discards per sequence wanted,
+  // none of which sends anything), and a shrink candidate not tried is rejected.
+  auto property = [&] {
+    if (config.stop && config.stop->load()) RC_DISCARD("stopped");
+    // Aborted at a transport error: no shrink candidate is tried, so the first
+    // failure is reported as found, and nothing more is sent.
+    if (rec.aborted) RC_DISCARD("stopped at a transport error");
+    // Once the shrink budget is spent no further candidate is tried, so RapidCheck
+    // settles on the smallest failure found so far.
+    if (rec.first_failure_at &&
+        std::chrono::duration<double>(Clock::now() - *rec.first_failure_at).count() >
+            config.shrink_budget_s)
+      RC_DISCARD("shrink budget spent");
+    if (config.events) config.events->sequence_started({config.seed, rec.first.has_value()});
+    Sut sut = begin_sequence(target, config, rec);
+    Model m0 = initial_model(spec, config.profile, config.strictness);
+    try {
+      rc::state::check(m0, sut, [&plan](const Model& m) { return gen_command(m, plan); });
+    } catch (const SequenceFailed& f) {
+      RC_FAIL(f.what());
+    }
+    ++rec.sequences;
+    if (config.events) {
+      progress.sequences = rec.sequences;
+      progress.calls = rec.calls;
+      progress.seconds = rec.seconds();
+      progress.failures = rec.failing_runs;
+      progress.clauses_reached = rec.coverage.clauses.size();
+      progress.coverage = &rec.coverage;
+      config.events->sequence_finished({progress});
+    }
+  };
+
+  quiet_configuration();
+  rc::detail::TestParams params;
+  params.seed = config.seed;
+  params.maxSuccess = config.sequences;
+  params.maxSize = config.max_steps;
+  params.maxDiscardRatio = 10;
+  params.disableShrinking = !config.shrink;
+  rc::detail::TestMetadata meta;
+  meta.id = meta.description = "conformance";
+  Listener listener;
+  auto result = rc::detail::checkTestable(property, meta, params, listener);
+
+  RunResult out;
+  out.seed = config.seed;
+  out.coverage = rec.coverage;
+  out.sequences = rec.sequences;
+  out.calls = rec.calls;
+  out.seconds = rec.seconds();
+  out.interrupted = config.stop && config.stop->load();
+  out.aborted = rec.aborted;
+  rc::detail::FailureResult failure;
+  rc::detail::Error error;
+  if (result.match(failure)) {
+    if (rec.last) {
+      Failure f = *rec.last;
+      f.sequences_before = rec.first->sequences_before;
+      f.seconds_to_first = rec.first->seconds_to_first;
+      f.calls_to_first = rec.first->calls_to_first;
+      f.shrinks = static_cast<int>(failure.reproduce.shrinkPath.size());
+      out.failure = f;
+    } else {
+      out.failure = internal_failure("no exception", failure.description, config.seed);
+    }
+  } else if (result.match(error)) {
+    out.failure = internal_failure("a run", error.description, config.seed);
+  }
+  out.passed = !out.failure;
+  return out;
+}
+
+}  // namespace conformance::engine

@@ -1,0 +1,51 @@
+#include "conformance/engine/replay.hpp"
+
+#include "conformance/engine/command_json.hpp"
+#include "conformance/engine/commands.hpp"
+#include "conformance/engine/trace.hpp"
+
+namespace conformance::engine {
+
+using nlohmann::json;
+
+ReplayResult replay(const RunConfig& config, const std::vector<json>& commands) {
+  const spec::Spec& spec = *config.spec;
+  Target target = open_target(config);
+  Recorder rec;
+  Sut sut = begin_sequence(target, config, rec);
+  Model m = initial_model(spec, config.profile, config.strictness);
+  ReplayResult out;
+  try {
+    for (const auto& j : commands) {
+      std::shared_ptr<const Cmd> cmd;
+      if (is_advance(j)) {
+        cmd = std::make_shared<AdvanceCommand>(advance_from_json(j));
+      } else {
+        Call c = call_from_json(spec, j);
+        if (c.user >= static_cast<int>(config.profile.users.size()))
+          throw std::invalid_argument("trace command: user " + std::to_string(c.user) +
+                                      " is not in the profile");
+        for (const auto& [_, a] : c.args)
+          if (a.kind == Arg::Kind::Instance && a.index >= static_cast<int>(m.instances.size()))
+            throw std::invalid_argument("trace command: instance #" + std::to_string(a.index) +
+                                        " does not exist yet");
+        cmd = std::make_shared<CallCommand>(std::move(c));
+      }
+      cmd->run(m, sut);
+      cmd->apply(m);
+    }
+  } catch (const SequenceFailed&) {
+    out.failure = rec.last;
+  }
+  out.trace = render(sut.trace, spec, config.profile);
+  return out;
+}
+
+std::vector<json> commands_of(const Failure& failure) {
+  std::vector<json> commands;
+  for (const auto& step : failure.trace)
+    commands.push_back(step.command);
+  return commands;
+}
+
+}  // namespace conformance::engine

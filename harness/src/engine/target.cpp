@@ -1,0 +1,206 @@
+// The target adapter: login, reset or cleanup between sequences, time steps, discovery.
+#include "conformance/engine/target.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "conformance/engine/wire.hpp"
+
+namespace conformance::engine {
+
+using nlohmann::json;
+using spec::Operation;
+using spec::Param;
+using spec::Resource;
+
+namespace {
+
+std::int64_t epoch_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Target::Target(const spec::Spec& spec, const Profile& profile)
+    : spec_(spec), profile_(profile), binding_(spec.bindings.at(profile.binding)) {}
+
+void Target::connect() {
+  // One connection for every user: a user is its session token (a header), not
+  // its connection, as for any HTTP client that serves several identities.
+  transport_ = std::make_unique<Transport>(profile_);
+  for (const auto& u : profile_.users) {
+    try {
+      tokens_.push_back(login(*transport_, binding_, u.name, u.password));
+    } catch (const std::exception& e) {
+      throw TargetError(e.what());
+    }
+  }
+  if (profile_.virtual_clock()) {
+    Profile control = profile_;
+    control.url = profile_.clock_control;
+    control_ = std::make_unique<Transport>(control);
+    auto r = control_->send({"GET", "/clock", "", {}, std::nullopt});
+    if (r.status != 200)
+      throw TargetError(
+          "clock control at " + profile_.clock_control + " does not answer GET /clock (" +
+          (r.transport_error.empty() ? "HTTP " + std::to_string(r.status) : r.transport_error) +
+          ")");
+  }
+}
+
+HttpResponse Target::send(const HttpRequest& r) {
+  HttpResponse a = transport_->send(r);
+  observe(false, r, a);
+  return a;
+}
+
+void Target::observe(bool control, const HttpRequest& r, const HttpResponse& a) const {
+  if (observer_) observer_(control, r, a);
+}
+
+std::vector<std::unique_ptr<Transport>>& Target::burst_transports(int n) {
+  while (static_cast<int>(burst_.size()) < n)
+    burst_.push_back(std::make_unique<Transport>(profile_));
+  return burst_;
+}
+
+std::int64_t Target::begin_sequence() {
+  if (control_) {
+    auto r = control({"POST", "/reset", "", {}, std::string("{}")});
+    if (r.status < 200 || r.status > 299)
+      throw std::runtime_error("clock control: POST /reset failed");
+    return server_clock_ms();
+  }
+  cleanup();
+  return epoch_ms_now();
+}
+
+void Target::advance(std::int64_t ms) {
+  if (control_) {
+    auto r = control({"POST", "/clock/advance", "", {}, json{{"milliseconds", ms}}.dump()});
+    if (r.status != 200) throw std::runtime_error("clock control: POST /clock/advance failed");
+  } else {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
+}
+
+std::int64_t Target::server_clock_ms() {
+  auto r = control({"GET", "/clock", "", {}, std::nullopt});
+  json b = json::parse(r.body, nullptr, false);
+  if (r.status != 200 || !b.is_object() || !b.contains("now") || !b["now"].is_string())
+    throw std::runtime_error("clock control: GET /clock gave no 'now'");
+  auto ms = parse_datetime(b["now"].get<std::string>());
+  if (!ms) throw std::runtime_error("clock control: 'now' is not a date-time");
+  return *ms;
+}
+
+// Without a reset, start from no sessions: list each user's and remove them, with
+// the operations the spec says list and remove a managed resource.
+void Target::cleanup() {
+  const Operation* lister = nullptr;
+  const Operation* remover = nullptr;
+  for (const Operation* op : spec_.operations()) {
+    bool no_required = std::none_of(op->params.begin(), op->params.end(),
+                                    [](const Param& p) { return p.required; });
+    if (op->returns.kind == spec::Returns::Kind::IdList && no_required) lister = op;
+    for (const auto& e : op->effects)
+      if (e.kind == spec::Effect::Kind::Remove) remover = op;
+  }
+  if (!lister || !remover) return;
+  for (std::size_t u = 0; u < tokens_.size(); ++u) {
+    auto res = send(encode(binding_, *lister, json::object(), tokens_[u]));
+    Decoded d = decode(spec_, binding_, *lister, res);
+    if (d.kind != Decoded::Kind::Success || !d.result.is_array()) continue;
+    for (const auto& id : d.result) {
+      json args = json::object();
+      args[remover->effects.front().param] = id;
+      send(encode(binding_, *remover, args, tokens_[u]));
+    }
+  }
+}
+
+HttpResponse Target::control(const HttpRequest& r) {
+  HttpResponse a = control_->send(r);
+  observe(true, r, a);
+  return a;
+}
+
+Target open_target(const RunConfig& config) {
+  if (!config.spec->bindings.count(config.profile.binding))
+    throw std::invalid_argument("binding '" + config.profile.binding + "' is not in the spec");
+  Target target(*config.spec, config.profile);
+  target.connect();
+  target.set_observer(config.on_exchange);
+  return target;
+}
+
+void discover_children(const spec::Spec& spec, Profile& profile) {
+  bool needed = std::any_of(profile.items.begin(), profile.items.end(),
+                            [](const Item& i) { return i.files.empty(); });
+  if (!needed) return;
+  // The roles: an operation that creates a managed instance from an external id,
+  // one that lists its children, one that removes it.
+  const Operation *creator = nullptr, *lister = nullptr, *remover = nullptr;
+  const spec::Effect* create = nullptr;
+  const Resource* child = nullptr;
+  for (const auto& [_, r] : spec.resources)
+    if (r.kind == Resource::Kind::Child) child = &r;
+  if (!child) return;
+  for (const Operation* op : spec.operations())
+    for (const auto& e : op->effects) {
+      if (e.kind == spec::Effect::Kind::Create && e.resource == child->parent)
+        creator = op, create = &e;
+      if (e.kind == spec::Effect::Kind::Remove && e.resource == child->parent) remover = op;
+    }
+  for (const Operation* op : spec.operations())
+    if (op->returns.kind == spec::Returns::Kind::Children && op->returns.resource == child->name)
+      lister = op;
+  auto via = create ? create->fields.find(child->members_via_parent_field)
+                    : decltype(create->fields.end()){};
+  if (!creator || !lister || !remover || via == create->fields.end() ||
+      via->second.kind != spec::ValueExpr::Kind::Param)
+    throw TargetError(
+        "the profile lists no file names, and the spec gives no way to discover them");
+  const spec::Binding& binding = spec.bindings.at(profile.binding);
+  Transport transport(profile);
+  std::string token;
+  try {
+    token = login(transport, binding, profile.users.at(0).name, profile.users.at(0).password);
+  } catch (const std::exception& e) {
+    throw TargetError(e.what());
+  }
+  for (auto& item : profile.items) {
+    if (!item.files.empty()) continue;
+    // create: put the item id at the dotted parameter path the spec names.
+    json args = json::object();
+    const std::string& path = via->second.param;
+    json* at = &args;
+    std::size_t start = 0;
+    for (auto dot = path.find('.'); dot != std::string::npos;
+         start = dot + 1, dot = path.find('.', start))
+      at = &(*at)[path.substr(start, dot - start)];
+    (*at)[path.substr(start)] = item.id;
+    Decoded made =
+        decode(spec, binding, *creator, transport.send(encode(binding, *creator, args, token)));
+    if (made.kind != Decoded::Kind::Success || !made.result.is_string())
+      throw TargetError("discovering the files of item " + item.id + ": " + creator->full_name +
+                        " failed (HTTP " + std::to_string(made.status) + ")");
+    std::string id = made.result.get<std::string>();
+    Decoded listed = decode(
+        spec, binding, *lister,
+        transport.send(encode(binding, *lister, {{lister->returns.parent_param, id}}, token)));
+    transport.send(encode(binding, *remover, {{remover->effects.front().param, id}}, token));
+    if (listed.kind != Decoded::Kind::Success || !listed.result.is_array())
+      throw TargetError("discovering the files of item " + item.id + ": " + lister->full_name +
+                        " failed (HTTP " + std::to_string(listed.status) + ")");
+    for (const auto& f : listed.result)
+      if (f.is_object() && f.contains(child->key) && f[child->key].is_string())
+        item.files.push_back(f[child->key].get<std::string>());
+    if (item.files.empty()) throw TargetError("item " + item.id + " has no files to download");
+  }
+}
+
+}  // namespace conformance::engine
