@@ -355,7 +355,8 @@ int Server::start() {
   Impl& im = *impl_;
   if (im.thread.joinable()) return im.port;
   const Options& o = im.opts;
-  detail::Faults faults(o.faults);  // throws std::invalid_argument on an unknown name
+  detail::Faults faults(o.faults);        // throws std::invalid_argument on an unknown name
+  detail::Variants variants(o.variants);  // ... and on an unknown variant or a bad value
   if (o.tls_cert.empty() != o.tls_key.empty())
     throw std::invalid_argument("TLS needs both a certificate and a key");
   if (o.port < 0 || o.port > 65535)
@@ -370,7 +371,7 @@ int Server::start() {
   } else {
     http = std::make_unique<httplib::Server>();
   }
-  im.store = std::make_unique<detail::Store>(o, faults);
+  im.store = std::make_unique<detail::Store>(o, faults, variants);
 
   http->new_task_queue = [] { return new httplib::ThreadPool(64); };
   // httplib's default socket options add SO_REUSEPORT, which would let a second server bind
@@ -423,7 +424,8 @@ std::string Server::serve_raw(std::string_view input) {
     std::lock_guard lock(im.raw_mu);
     if (!im.store) {
       detail::Faults faults(im.opts.faults);  // throws std::invalid_argument on an unknown name
-      im.store = std::make_unique<detail::Store>(im.opts, faults);
+      detail::Variants variants(im.opts.variants);  // ... an unknown variant or a bad value
+      im.store = std::make_unique<detail::Store>(im.opts, faults, variants);
     }
     if (!im.raw) {
       auto fresh = std::make_unique<RawHttp>();

@@ -2,6 +2,7 @@
 
 #include <uuid/uuid.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -76,12 +77,13 @@ const char* state_name(int s) {
 
 }  // namespace
 
-Store::Store(const Options& options, const Faults& faults)
+Store::Store(const Options& options, const Faults& faults, const Variants& variants)
     : users_(options.users),
       items_(options.items),
       timeout_(std::max<Millis>(0, options.session_timeout.count())),
       prepare_delay_(std::max<Millis>(0, options.prepare_delay.count())),
       faults_(faults),
+      variants_(variants),
       clock_(options.virtual_clock) {}
 
 // --- login sessions ---------------------------------------------------------------------
@@ -313,9 +315,37 @@ void Store::keep_alive(const std::string& user, const std::string& id,
       throw invalid_argument("download session " + id + " is not ACTIVE");
     throw not_active(id, state_name(static_cast<int>(s.state)), "keep_alive");
   }
-  if (progress && (*progress < 0 || *progress > 100))
-    throw invalid_argument("progress must be between 0 and 100");
-  if (progress && !faults_.has(Fault::KeepaliveDropsProgress)) s.client_progress = *progress;
+  if (progress) {
+    // Every refusal comes before any change.
+    std::int64_t p = *progress;
+    bool store = !faults_.has(Fault::KeepaliveDropsProgress);
+    if (p < 0 || p > 100) {
+      switch (variants_.progress_range) {
+        case Variants::ProgressRange::Reject:
+          throw invalid_argument("progress must be between 0 and 100");
+        case Variants::ProgressRange::Clamp:
+          p = std::clamp<std::int64_t>(p, 0, 100);
+          break;
+        case Variants::ProgressRange::Ignore:
+          store = false;
+          break;
+      }
+    }
+    if (store && p < s.client_progress) {
+      switch (variants_.progress_decrease) {
+        case Variants::ProgressDecrease::Accept:
+          break;
+        case Variants::ProgressDecrease::Ignore:
+          store = false;
+          break;
+        case Variants::ProgressDecrease::Reject:
+          throw invalid_argument("progress " + std::to_string(p) +
+                                 " is lower than the current client_progress " +
+                                 std::to_string(s.client_progress));
+      }
+    }
+    if (store) s.client_progress = p;
+  }
   if (!faults_.has(Fault::KeepaliveNoExtend)) s.expiration = add_capped(now, timeout_);
 }
 

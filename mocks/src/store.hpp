@@ -14,6 +14,7 @@
 #include "dsmock/server.hpp"
 #include "errors.hpp"
 #include "faults.hpp"
+#include "variants.hpp"
 
 namespace dsmock::detail {
 
@@ -25,9 +26,10 @@ struct DownloadFile {
 
 class Store {
  public:
-  Store(const Options& options, const Faults& faults);
+  Store(const Options& options, const Faults& faults, const Variants& variants);
 
   const Faults& faults() const { return faults_; }
+  const Variants& variants() const { return variants_; }
   bool virtual_clock() const { return clock_.is_virtual(); }
 
   // --- login sessions -------------------------------------------------------------------
@@ -111,6 +113,7 @@ class Store {
   Millis timeout_;
   Millis prepare_delay_;
   Faults faults_;
+  Variants variants_;
   Clock clock_;
 
   mutable std::mutex mu_;

@@ -31,9 +31,13 @@ std::string req_string(const json& obj, const char* key) {
   return *v;
 }
 
-std::optional<std::int64_t> opt_progress(const json& obj) {
+std::optional<std::int64_t> opt_progress(const json& obj, bool null_is_invalid) {
   auto it = obj.find("progress");
-  if (it == obj.end() || it->is_null()) return std::nullopt;
+  if (it == obj.end()) return std::nullopt;
+  if (it->is_null()) {
+    if (null_is_invalid) throw invalid_request("'progress' must be an integer, not null");
+    return std::nullopt;
+  }
   if (it->is_number_unsigned()) {
     auto u = it->get<std::uint64_t>();
     return static_cast<std::int64_t>(
@@ -130,7 +134,7 @@ std::optional<Route> session_instance_route(Ctx& ctx, const std::string& id,
   if (action == "keep-alive")
     return Route{true, [&st, &req, id, r](const std::string& u) {
                    json body = body_object(req);
-                   st.keep_alive(u, id, opt_progress(body));
+                   st.keep_alive(u, id, opt_progress(body, st.variants().null_progress_rejected));
                    return Reply{r.empty, std::nullopt};
                  }};
   if (action == "cancel")

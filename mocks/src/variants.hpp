@@ -1,0 +1,27 @@
+// Behaviour variants: legitimate alternatives where the reference leaves a point open (see
+// variant_catalogue() and docs/mock.md, "Variants"). The defaults are the documented behaviour.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace dsmock::detail {
+
+struct Variants {
+  Variants() = default;  // every variant at its default
+  // Throws std::invalid_argument naming an unknown variant or a bad value.
+  explicit Variants(const std::map<std::string, std::string>& chosen);
+
+  // The enumerators follow the order of each variant's values in the catalogue.
+  enum class ProgressDecrease { Accept, Ignore, Reject };
+  enum class ProgressRange { Reject, Clamp, Ignore };
+
+  ProgressDecrease progress_decrease = ProgressDecrease::Accept;  // keepalive-progress-decrease
+  ProgressRange progress_range = ProgressRange::Reject;           // keepalive-progress-range
+  bool null_progress_rejected = false;                            // keepalive-null-progress
+};
+
+// Throws std::invalid_argument unless `name` is catalogued and `value` one of its values.
+void check_variant(const std::string& name, const std::string& value);
+
+}  // namespace dsmock::detail
