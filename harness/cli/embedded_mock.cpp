@@ -3,12 +3,14 @@
 namespace conformance::cli {
 
 EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std::string& binding,
-                                 double prepare_delay_s) {
+                                 double prepare_delay_s,
+                                 const std::map<std::string, std::string>& variants) {
   EmbeddedMock m;
   dsmock::Options mo;
   mo.virtual_clock = true;
   mo.prepare_delay = std::chrono::milliseconds(static_cast<long>(prepare_delay_s * 1000));
   mo.faults = faults;
+  mo.variants = variants;
   m.server = std::make_unique<dsmock::Server>(mo);
   m.server->start();
   const auto& eff = m.server->options();
