@@ -147,8 +147,9 @@ void Store::purge_locked(Millis now) {
     }
   }
   if (!any) return;
-  for (auto it = tokens_.begin(); it != tokens_.end();)
-    it = sessions_.count(it->second) ? std::next(it) : tokens_.erase(it);
+  if (!variants_.tokens_remembered)
+    for (auto it = tokens_.begin(); it != tokens_.end();)
+      it = sessions_.count(it->second.id) ? std::next(it) : tokens_.erase(it);
   for (auto it = downloads_.begin(); it != downloads_.end();)
     it = sessions_.count(it->second.first) ? std::next(it) : downloads_.erase(it);
 }
@@ -165,11 +166,17 @@ const ItemFixture* Store::find_item(const std::string& id) const {
   return nullptr;
 }
 
-std::optional<std::string> Store::token_lookup_locked(const std::string& user,
-                                                      const std::string& token) {
-  auto it = tokens_.find({user, token});
+std::pair<std::string, std::string> Store::token_key(const std::string& user,
+                                                     const std::string& token) const {
+  return {variants_.tokens_global ? std::string() : user, token};
+}
+
+std::optional<Store::TokenEntry> Store::token_lookup_locked(const std::string& user,
+                                                            const std::string& token) {
+  auto it = tokens_.find(token_key(user, token));
   if (it == tokens_.end()) return std::nullopt;
-  if (!sessions_.count(it->second)) {  // deleted or expired: forget the token
+  // Deleted or expired: forget the token, unless tokens are remembered (the old id comes back).
+  if (!sessions_.count(it->second.id) && !variants_.tokens_remembered) {
     tokens_.erase(it);
     return std::nullopt;
   }
@@ -242,8 +249,19 @@ std::string Store::create(const std::string& user, const std::optional<std::stri
   if (!create_spec.is_object())
     throw invalid_argument("the create spec must be a DownloadSessionModel object");
   auto lid = create_spec.find("library_item_id");
+  if ((lid == create_spec.end() || lid->is_null()) && variants_.missing_item_not_found)
+    throw ApiError(ErrorType::NotFound, "com.vmware.content.library.item.not_found",
+                   "No library item was given: create_spec.library_item_id is unset.", {""});
   if (lid == create_spec.end() || !lid->is_string())
     throw invalid_argument("create_spec.library_item_id must be a string");
+  if (variants_.unused_fields_rejected)
+    for (const char* unused : {"id", "library_item_content_version", "error_message",
+                               "client_progress", "state", "expiration_time"}) {
+      auto f = create_spec.find(unused);
+      if (f != create_spec.end() && !f->is_null())
+        throw invalid_argument(std::string("create_spec.") + unused +
+                               " is not used for create and must be unset");
+    }
   const std::string item_id = lid->get<std::string>();
   const ItemFixture* item = find_item(item_id);
   const bool item_ok = item || faults_.has(Fault::CreateUnknownItemOk);
@@ -252,7 +270,13 @@ std::string Store::create(const std::string& user, const std::optional<std::stri
   std::unique_lock lock(mu_);
   purge_locked(clock_.now());
   if (use_token) {
-    if (auto id = token_lookup_locked(user, *client_token)) return *id;
+    if (auto t = token_lookup_locked(user, *client_token)) {
+      if (variants_.token_other_spec_rejected && t->library_item_id != item_id)
+        throw invalid_argument("client_token '" + *client_token +
+                               "' was used to create a session for library item " +
+                               t->library_item_id + ", not " + item_id);
+      return t->id;
+    }
     if (faults_.has(Fault::TokenRace)) {
       lock.unlock();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -262,7 +286,7 @@ std::string Store::create(const std::string& user, const std::optional<std::stri
   }
   if (!item_ok) throw item_not_found(item_id);
   std::string id = create_locked(user, item, item_id, clock_.now());
-  if (use_token) tokens_[{user, *client_token}] = id;
+  if (use_token) tokens_[token_key(user, *client_token)] = TokenEntry{id, item_id};
   return id;
 }
 
@@ -375,8 +399,9 @@ void Store::remove(const std::string& user, const std::string& id) {
   owned_locked(user, id);
   if (faults_.has(Fault::DeleteNoop)) return;
   sessions_.erase(id);
-  for (auto it = tokens_.begin(); it != tokens_.end();)
-    it = it->second == id ? tokens_.erase(it) : std::next(it);
+  if (!variants_.tokens_remembered)
+    for (auto it = tokens_.begin(); it != tokens_.end();)
+      it = it->second.id == id ? tokens_.erase(it) : std::next(it);
   for (auto it = downloads_.begin(); it != downloads_.end();)
     it = it->second.first == id ? downloads_.erase(it) : std::next(it);
 }

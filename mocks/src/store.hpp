@@ -99,7 +99,15 @@ class Store {
   bool expired(const Session& s, Millis now) const;
   Session& owned_locked(const std::string& user, const std::string& id);
   const ItemFixture* find_item(const std::string& id) const;
-  std::optional<std::string> token_lookup_locked(const std::string& user, const std::string& token);
+  // What a client_token stands for: the session it created, for which library item.
+  struct TokenEntry {
+    std::string id;
+    std::string library_item_id;
+  };
+  // (user, token), or ("", token) when tokens are global (client-token-scope).
+  std::pair<std::string, std::string> token_key(const std::string& user,
+                                                const std::string& token) const;
+  std::optional<TokenEntry> token_lookup_locked(const std::string& user, const std::string& token);
   std::string create_locked(const std::string& user, const ItemFixture* item,
                             const std::string& item_id, Millis now);
   nlohmann::json session_json(const Session& s) const;
@@ -119,7 +127,7 @@ class Store {
   mutable std::mutex mu_;
   std::map<std::string, Login> logins_;                                   // token -> login
   std::map<std::string, Session> sessions_;                               // id -> session
-  std::map<std::pair<std::string, std::string>, std::string> tokens_;     // (user, token) -> id
+  std::map<std::pair<std::string, std::string>, TokenEntry> tokens_;      // token_key -> session
   std::map<std::string, std::pair<std::string, std::string>> downloads_;  // token -> (id, file)
 };
 

@@ -31,6 +31,54 @@ const std::vector<VariantInfo>& variant_catalogue() {
        false,
        "keep_alive with \"progress\": null: absent = as if no progress was sent; reject = 400 "
        "INVALID_REQUEST"},
+      {"client-token-after-removal",
+       "forget",
+       {"forget", "remember"},
+       {"create.client_token_after_removal"},
+       false,
+       "a client_token whose session was deleted or expired: forget = a replay creates a new "
+       "session; remember = a replay answers the old id again (201 / 200) and creates nothing; "
+       "that id is NOT_FOUND. Remembered tokens are kept until reset"},
+      {"client-token-transport",
+       "all",
+       {"all", "header", "query"},
+       {"create.client_token_transport"},
+       true,
+       "where /api create reads the client_token: all = Client-Token header, then a client_token "
+       "header, then a client_token query parameter; header = the Client-Token header only; "
+       "query = the client_token query parameter only (as the 7.0.2 Swagger has it; needs "
+       "--strictness documented). A token elsewhere is ignored: that create is not idempotent"},
+      {"client-token-scope",
+       "user",
+       {"user", "global"},
+       {"create.client_token_idempotent"},
+       true,
+       "whose tokens a replay matches: user = the caller's own; global = every user's: another "
+       "user replaying a token answers the first user's session id (NOT_FOUND to them) and "
+       "creates nothing"},
+      {"client-token-other-spec",
+       "same-id",
+       {"same-id", "reject"},
+       {"create.client_token_idempotent"},
+       true,
+       "a replayed client_token with another library_item_id: same-id = the first session's id; "
+       "reject = 400 INVALID_ARGUMENT"},
+      {"create-missing-item-id",
+       "invalid-argument",
+       {"invalid-argument", "not-found"},
+       {"create.requires_library_item_id"},
+       true,
+       "create without library_item_id (missing or null): invalid-argument = 400 "
+       "INVALID_ARGUMENT; not-found = 404 NOT_FOUND (no such library item). A non-string value "
+       "stays INVALID_ARGUMENT"},
+      {"create-unused-fields",
+       "ignore",
+       {"ignore", "reject"},
+       {"§5.1"},
+       false,
+       "create_spec fields the reference calls 'not used for create' (id, "
+       "library_item_content_version, error_message, client_progress, state, expiration_time): "
+       "ignore = ignored; reject = a non-null one gives 400 INVALID_ARGUMENT"},
   };
   return catalogue;
 }
@@ -99,6 +147,12 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   progress_decrease = static_cast<ProgressDecrease>(index("keepalive-progress-decrease"));
   progress_range = static_cast<ProgressRange>(index("keepalive-progress-range"));
   null_progress_rejected = index("keepalive-null-progress") == 1;
+  tokens_remembered = index("client-token-after-removal") == 1;
+  token_transport = static_cast<TokenTransport>(index("client-token-transport"));
+  tokens_global = index("client-token-scope") == 1;
+  token_other_spec_rejected = index("client-token-other-spec") == 1;
+  missing_item_not_found = index("create-missing-item-id") == 1;
+  unused_fields_rejected = index("create-unused-fields") == 1;
 }
 
 }  // namespace detail

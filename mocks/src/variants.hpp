@@ -15,10 +15,17 @@ struct Variants {
   // The enumerators follow the order of each variant's values in the catalogue.
   enum class ProgressDecrease { Accept, Ignore, Reject };
   enum class ProgressRange { Reject, Clamp, Ignore };
+  enum class TokenTransport { All, Header, Query };
 
   ProgressDecrease progress_decrease = ProgressDecrease::Accept;  // keepalive-progress-decrease
   ProgressRange progress_range = ProgressRange::Reject;           // keepalive-progress-range
   bool null_progress_rejected = false;                            // keepalive-null-progress
+  bool tokens_remembered = false;                                 // client-token-after-removal
+  TokenTransport token_transport = TokenTransport::All;           // client-token-transport
+  bool tokens_global = false;                                     // client-token-scope
+  bool token_other_spec_rejected = false;                         // client-token-other-spec
+  bool missing_item_not_found = false;                            // create-missing-item-id
+  bool unused_fields_rejected = false;                            // create-unused-fields
 };
 
 // Throws std::invalid_argument unless `name` is catalogued and `value` one of its values.

@@ -254,4 +254,171 @@ BOOST_DATA_TEST_CASE(null_progress, bdata::make(kBindings), b) {
   }
 }
 
+// --- client_token and create -----------------------------------------------------------------
+
+namespace {
+std::string id_of(const Resp& r) {
+  return r.v().is_string() ? r.v().get<std::string>() : "";
+}
+// A create body for the binding: the spec itself on /api, wrapped on /rest.
+std::string create_body(B b, const json& spec) {
+  return b == B::Api ? spec.dump() : json{{"create_spec", spec}}.dump();
+}
+}  // namespace
+
+BOOST_DATA_TEST_CASE(token_after_removal_default_forgets, bdata::make(kBindings), b) {
+  MockFx fx;
+  Ds ds = fx.as_alice(b);
+  std::string id = id_of(ds.create(kItemA, "tok"));
+  BOOST_TEST(ds.del(id).status == ds.ok_void());
+  Resp again = ds.create(kItemA, "tok");
+  BOOST_TEST(again.status == ds.ok_create());
+  BOOST_TEST(id_of(again) != id);
+  BOOST_TEST(ds.get(id_of(again)).status == 200);
+}
+
+BOOST_DATA_TEST_CASE(token_after_removal_remember, bdata::make(kBindings), b) {
+  MockFx fx(with({{"client-token-after-removal", "remember"}}));
+  Ds ds = fx.as_alice(b);
+  // Deleted: the replay answers the old id, which is gone, and creates nothing.
+  std::string id = id_of(ds.create(kItemA, "tok"));
+  BOOST_TEST(ds.del(id).status == ds.ok_void());
+  Resp again = ds.create(kItemA, "tok");
+  BOOST_TEST(again.status == ds.ok_create());
+  BOOST_TEST(id_of(again) == id);
+  check_error(ds.get(id), b, 404, "NOT_FOUND");
+  BOOST_TEST(ds.list().v().empty());
+  // Expired: the same.
+  std::string id2 = id_of(ds.create(kItemB, "tok2"));
+  fx.mock.advance(300001);
+  BOOST_TEST(id_of(ds.create(kItemB, "tok2")) == id2);
+  check_error(ds.get(id2), b, 404, "NOT_FOUND");
+  BOOST_TEST(ds.list().v().empty());
+  // Canceled sessions keep their token as before; reset forgets every token.
+  std::string id3 = id_of(ds.create(kItemA, "tok3"));
+  ds.cancel(id3);
+  BOOST_TEST(id_of(ds.create(kItemA, "tok3")) == id3);
+  fx.mock.reset();
+  std::string fresh = id_of(ds.create(kItemA, "tok"));
+  BOOST_TEST(fresh != id);
+  BOOST_TEST(ds.get(fresh).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(token_transport) {
+  auto creates = [](const MockFx& fx, httplib::Headers h, const std::string& query) {
+    Ds ds = fx.as_alice(B::Api);
+    std::string spec = json{{"library_item_id", kItemA}}.dump();
+    std::string a = id_of(ds.create_raw(spec, h, query)), b = id_of(ds.create_raw(spec, h, query));
+    BOOST_TEST_REQUIRE((!a.empty() && !b.empty()));
+    return a == b;  // true = the token was read (idempotent)
+  };
+  const httplib::Headers upper{{"Client-Token", "t1"}}, lower{{"client_token", "t2"}};
+  {
+    MockFx fx;
+    BOOST_TEST(creates(fx, upper, ""));
+    BOOST_TEST(creates(fx, lower, ""));
+    BOOST_TEST(creates(fx, {}, "client_token=t3"));
+  }
+  {
+    MockFx fx(with({{"client-token-transport", "header"}}));
+    BOOST_TEST(creates(fx, upper, ""));
+    BOOST_TEST(!creates(fx, lower, ""));
+    BOOST_TEST(!creates(fx, {}, "client_token=t3"));
+    // /rest reads its body field whatever the /api transport.
+    Ds rest = fx.as_alice(B::Rest);
+    BOOST_TEST(id_of(rest.create(kItemA, "r")) == id_of(rest.create(kItemA, "r")));
+  }
+  {
+    MockFx fx(with({{"client-token-transport", "query"}}));
+    BOOST_TEST(!creates(fx, upper, ""));
+    BOOST_TEST(!creates(fx, lower, ""));
+    BOOST_TEST(creates(fx, {}, "client_token=t3"));
+    Ds rest = fx.as_alice(B::Rest);
+    BOOST_TEST(id_of(rest.create(kItemA, "r")) == id_of(rest.create(kItemA, "r")));
+  }
+}
+
+BOOST_DATA_TEST_CASE(token_scope, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    std::string a = id_of(fx.as_alice(b).create(kItemA, "shared"));
+    std::string other = id_of(fx.as_bob(b).create(kItemA, "shared"));
+    BOOST_TEST(other != a);
+    BOOST_TEST(fx.as_bob(b).get(other).status == 200);
+  }
+  {
+    MockFx fx(with({{"client-token-scope", "global"}}));
+    Ds alice = fx.as_alice(b), bob = fx.as_bob(b);
+    std::string a = id_of(alice.create(kItemA, "shared"));
+    Resp r = bob.create(kItemA, "shared");
+    BOOST_TEST(r.status == bob.ok_create());
+    BOOST_TEST(id_of(r) == a);
+    check_error(bob.get(a), b, 404, "NOT_FOUND");
+    BOOST_TEST(bob.list().v().empty());
+    BOOST_TEST(alice.list().v().size() == 1u);
+    // A token of one's own still works as before.
+    std::string own = id_of(bob.create(kItemA, "bobs"));
+    BOOST_TEST(id_of(bob.create(kItemA, "bobs")) == own);
+  }
+}
+
+BOOST_DATA_TEST_CASE(token_other_spec, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    std::string a = id_of(ds.create(kItemA, "tok"));
+    BOOST_TEST(id_of(ds.create(kItemB, "tok")) == a);
+  }
+  {
+    MockFx fx(with({{"client-token-other-spec", "reject"}}));
+    Ds ds = fx.as_alice(b);
+    std::string a = id_of(ds.create(kItemA, "tok"));
+    check_error(ds.create(kItemB, "tok"), b, 400, "INVALID_ARGUMENT");
+    BOOST_TEST(id_of(ds.create(kItemA, "tok")) == a);
+    BOOST_TEST(ds.list().v().size() == 1u);
+  }
+}
+
+BOOST_DATA_TEST_CASE(create_missing_item_id, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    check_error(ds.create_raw(create_body(b, json::object())), b, 400, "INVALID_ARGUMENT");
+    check_error(ds.create_raw(create_body(b, {{"library_item_id", nullptr}})), b, 400,
+                "INVALID_ARGUMENT");
+  }
+  {
+    MockFx fx(with({{"create-missing-item-id", "not-found"}}));
+    Ds ds = fx.as_alice(b);
+    check_error(ds.create_raw(create_body(b, json::object())), b, 404, "NOT_FOUND");
+    check_error(ds.create_raw(create_body(b, {{"library_item_id", nullptr}})), b, 404, "NOT_FOUND");
+    check_error(ds.create_raw(create_body(b, {{"library_item_id", 42}})), b, 400,
+                "INVALID_ARGUMENT");
+    BOOST_TEST(ds.list().v().empty());
+  }
+}
+
+BOOST_DATA_TEST_CASE(create_unused_fields, bdata::make(kBindings), b) {
+  const json spec = {{"library_item_id", kItemA}, {"state", "CANCELED"}, {"client_progress", 50}};
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    Resp r = ds.create_raw(create_body(b, spec));
+    BOOST_TEST(r.status == ds.ok_create());
+    BOOST_TEST(ds.get(id_of(r)).v()["state"] == "ACTIVE");
+  }
+  {
+    MockFx fx(with({{"create-unused-fields", "reject"}}));
+    Ds ds = fx.as_alice(b);
+    check_error(ds.create_raw(create_body(b, spec)), b, 400, "INVALID_ARGUMENT");
+    // Null (unset) ones and fields the model does not have are fine.
+    json nulls = {{"library_item_id", kItemA},
+                  {"state", nullptr},
+                  {"id", nullptr},
+                  {"expiration_time", nullptr},
+                  {"something_else", 1}};
+    BOOST_TEST(ds.create_raw(create_body(b, nulls)).status == ds.ok_create());
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
