@@ -1,5 +1,7 @@
 #include "embedded_mock.hpp"
 
+#include <string>
+
 namespace conformance::cli {
 
 EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std::string& binding,
@@ -30,6 +32,13 @@ EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std:
   p.session_timeout_s = static_cast<double>(eff.session_timeout.count()) / 1000.0;
   p.prepare_timeout_s = prepare_delay_s + 1;
   p.request_timeout_s = 10;
+  // Variants that change what the profile states about the server.
+  auto variant = [&eff](const char* name) {
+    auto it = eff.variants.find(name);
+    return it == eff.variants.end() ? std::string() : it->second;
+  };
+  if (const std::string grace = variant("expiry-grace"); !grace.empty())
+    p.cleanup_grace_s = std::stod(grace);
   return m;
 }
 

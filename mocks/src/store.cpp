@@ -64,6 +64,22 @@ ApiError item_not_found(const std::string& id) {
                   "Library item " + id + " does not exist.", {id});
 }
 
+ApiError foreign_unauthorized(const std::string& id) {
+  return ApiError(ErrorType::Unauthorized, "com.vmware.vapi.std.errors.unauthorized",
+                  "You are not allowed to access download session " + id + ".", {id});
+}
+
+// An opaque token of n characters of [0-9a-z].
+std::string short_token(std::size_t n) {
+  static const char* alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+  uuid_t u;
+  uuid_generate_random(u);
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(alphabet[u[i % sizeof u] % 36]);
+  return out;
+}
+
 const char* state_name(int s) {
   switch (s) {
     case 0:
@@ -118,8 +134,8 @@ json Store::login_info(const std::optional<std::string>& token) {
   auto it = logins_.find(*token);
   if (it == logins_.end()) throw unauthenticated();
   return {{"user", it->second.user},
-          {"created_time", format_datetime(it->second.created)},
-          {"last_accessed_time", format_datetime(it->second.last_accessed)}};
+          {"created_time", datetime(it->second.created)},
+          {"last_accessed_time", datetime(it->second.last_accessed)}};
 }
 
 void Store::logout(const std::optional<std::string>& token) {
@@ -133,7 +149,53 @@ void Store::logout(const std::optional<std::string>& token) {
 bool Store::expired(const Session& s, Millis now) const {
   if (faults_.has(Fault::NeverExpire)) return false;
   if (faults_.has(Fault::EarlyExpiry)) return now > s.expiration - timeout_ + timeout_ / 2;
-  return now > s.expiration;
+  return now > add_capped(s.expiration, variants_.cleanup_grace_ms);
+}
+
+Millis Store::lease_end(Millis now) const {
+  Millis end = add_capped(now, timeout_);
+  if (variants_.datetime_form == Variants::DateTimeForm::Seconds) {
+    Millis up = (end + 999) / 1000 * 1000;
+    end = up <= Clock::kMax ? up : Clock::kMax / 1000 * 1000;
+  }
+  return end;
+}
+
+void Store::activity_locked(Session& s, Millis now) {
+  if (variants_.renew_on_any_call) s.expiration = lease_end(now);
+}
+
+std::string Store::datetime(Millis t) const {
+  std::string s = format_datetime(t);  // YYYY-MM-DDThh:mm:ss.sssZ
+  switch (variants_.datetime_form) {
+    case Variants::DateTimeForm::Millis:
+      break;
+    case Variants::DateTimeForm::Offset:
+      s.replace(s.size() - 1, 1, "+00:00");
+      break;
+    case Variants::DateTimeForm::Seconds:
+      s = s.substr(0, 19) + "Z";
+      break;
+  }
+  return s;
+}
+
+std::string Store::new_session_id_locked() const {
+  for (;;) {
+    std::string id;
+    switch (variants_.id_shape) {
+      case Variants::IdShape::TwoUuids:
+        id = new_uuid() + ":" + new_uuid();
+        break;
+      case Variants::IdShape::Uuid:
+        id = new_uuid();
+        break;
+      case Variants::IdShape::Short:
+        id = short_token(12);
+        break;
+    }
+    if (!sessions_.count(id)) return id;
+  }
 }
 
 void Store::purge_locked(Millis now) {
@@ -156,7 +218,17 @@ void Store::purge_locked(Millis now) {
 
 Store::Session& Store::owned_locked(const std::string& user, const std::string& id) {
   auto it = sessions_.find(id);
-  if (it == sessions_.end() || it->second.owner != user) throw session_not_found(id);
+  if (it == sessions_.end()) throw session_not_found(id);
+  if (it->second.owner != user) {
+    switch (variants_.foreign) {
+      case Variants::Foreign::NotFound:
+        throw session_not_found(id);
+      case Variants::Foreign::Unauthorized:
+        throw foreign_unauthorized(id);
+      case Variants::Foreign::Visible:
+        break;
+    }
+  }
   return it->second;
 }
 
@@ -186,11 +258,13 @@ std::optional<Store::TokenEntry> Store::token_lookup_locked(const std::string& u
 std::string Store::create_locked(const std::string& user, const ItemFixture* item,
                                  const std::string& item_id, Millis now) {
   Session s;
-  s.id = new_uuid() + ":" + new_uuid();
+  s.id = new_session_id_locked();
+  s.seq = next_seq_++;
+  s.created = now;
   s.owner = user;
   s.library_item_id = item_id;
   s.content_version = item ? item->content_version : "1";
-  s.expiration = add_capped(now, timeout_);
+  s.expiration = lease_end(now);
   if (item)
     for (const auto& f : item->files)
       s.files.push_back(FileState{f.name, f.size, {}, {}});
@@ -206,17 +280,37 @@ Store::FileState* Store::find_file(Session& s, const std::string& name) {
 }
 
 json Store::session_json(const Session& s) const {
-  json j = {{"id", s.id},
-            {"library_item_id", s.library_item_id},
+  json j = {{"library_item_id", s.library_item_id},
             {"library_item_content_version", s.content_version},
             {"client_progress", s.client_progress},
             {"state", state_name(static_cast<int>(s.state))},
             {"expiration_time", faults_.has(Fault::BadDatetime) ? format_datetime_bad(s.expiration)
-                                                                : format_datetime(s.expiration)}};
-  if (s.error_message)
-    j["error_message"] = {{"id", "com.vmware.content.library.item.downloadsession.client_error"},
-                          {"default_message", *s.error_message},
-                          {"args", json::array({*s.error_message})}};
+                                                                : datetime(s.expiration)}};
+  if (variants_.id_in_get) j["id"] = s.id;
+  if (s.error_message) {
+    const std::string& text = *s.error_message;
+    switch (variants_.fail_message) {
+      case Variants::FailMessage::Mock:
+        j["error_message"] = {
+            {"id", "com.vmware.content.library.item.downloadsession.client_error"},
+            {"default_message", text},
+            {"args", json::array({text})}};
+        break;
+      case Variants::FailMessage::Plain:
+        j["error_message"] = {
+            {"id", "com.vmware.content.library.item.downloadsession.client_failure"},
+            {"default_message", text},
+            {"args", json::array()},
+            {"localized", text}};
+        break;
+      case Variants::FailMessage::Wrapped:
+        j["error_message"] = {
+            {"id", "com.vmware.content.library.item.downloadsession.client_error"},
+            {"default_message", "The client reported an error: " + text},
+            {"args", json::array({text})}};
+        break;
+    }
+  }
   return j;
 }
 
@@ -292,15 +386,20 @@ std::string Store::create(const std::string& user, const std::optional<std::stri
 
 json Store::get(const std::string& user, const std::string& id) {
   std::lock_guard lock(mu_);
-  purge_locked(clock_.now());
+  const Millis now = clock_.now();
+  purge_locked(now);
   auto it = sessions_.find(id);
-  if (it == sessions_.end() || it->second.owner != user) {
+  const bool foreign = it != sessions_.end() && it->second.owner != user;
+  if (it == sessions_.end() || (foreign && variants_.foreign == Variants::Foreign::NotFound)) {
     if (faults_.has(Fault::UnknownId500))
       throw ApiError(ErrorType::InternalServerError,
                      "com.vmware.vapi.std.errors.internal_server_error",
                      "Internal server error while looking up download session " + id + ".", {id});
     throw session_not_found(id);
   }
+  if (foreign && variants_.foreign == Variants::Foreign::Unauthorized)
+    throw foreign_unauthorized(id);
+  activity_locked(it->second, now);
   return session_json(it->second);
 }
 
@@ -310,12 +409,21 @@ std::vector<std::string> Store::list(const std::string& user,
   std::lock_guard lock(mu_);
   purge_locked(clock_.now());
   const bool filter = library_item_id && !faults_.has(Fault::ListFilterIgnored);
-  std::vector<std::string> ids;
+  std::vector<const Session*> listed;  // by id, the map's order
   for (const auto& [id, s] : sessions_) {
     if (s.owner != user && !faults_.has(Fault::ListShowsOthers)) continue;
     if (filter && s.library_item_id != *library_item_id) continue;
-    ids.push_back(id);
+    listed.push_back(&s);
   }
+  if (variants_.list_order != Variants::ListOrder::ById) {
+    const bool oldest_first = variants_.list_order == Variants::ListOrder::Creation;
+    std::sort(listed.begin(), listed.end(), [oldest_first](const Session* a, const Session* b) {
+      return oldest_first ? a->seq < b->seq : a->seq > b->seq;
+    });
+  }
+  std::vector<std::string> ids;
+  for (const Session* s : listed)
+    ids.push_back(s->id);
   return ids;
 }
 
@@ -370,7 +478,7 @@ void Store::keep_alive(const std::string& user, const std::string& id,
     }
     if (store) s.client_progress = p;
   }
-  if (!faults_.has(Fault::KeepaliveNoExtend)) s.expiration = add_capped(now, timeout_);
+  if (!faults_.has(Fault::KeepaliveNoExtend)) s.expiration = lease_end(now);
 }
 
 void Store::cancel(const std::string& user, const std::string& id) {
@@ -379,6 +487,7 @@ void Store::cancel(const std::string& user, const std::string& id) {
   Session& s = owned_locked(user, id);
   if (s.state != State::Active && !faults_.has(Fault::CancelAnyState))
     throw not_active(id, state_name(static_cast<int>(s.state)), "cancel");
+  activity_locked(s, clock_.now());
   if (faults_.has(Fault::CancelStaysActive)) return;
   s.state = State::Canceled;
   s.error_message.reset();
@@ -389,6 +498,7 @@ void Store::fail(const std::string& user, const std::string& id, const std::stri
   purge_locked(clock_.now());
   Session& s = owned_locked(user, id);
   if (s.state != State::Active) throw not_active(id, state_name(static_cast<int>(s.state)), "fail");
+  activity_locked(s, clock_.now());
   s.state = faults_.has(Fault::FailSetsCanceled) ? State::Canceled : State::Error;
   if (!faults_.has(Fault::FailLosesMessage)) s.error_message = message;
 }
@@ -413,6 +523,7 @@ json Store::file_list(const std::string& user, const std::string& id, const std:
   Millis now = clock_.now();
   purge_locked(now);
   Session& s = owned_locked(user, id);
+  activity_locked(s, now);
   json out = json::array();
   for (const auto& f : s.files)
     out.push_back(file_json(s, f, now, base_url));
@@ -431,6 +542,7 @@ json Store::file_get(const std::string& user, const std::string& id, const std::
       return {{"name", file_name}, {"bytes_transferred", 0}, {"status", "UNPREPARED"}};
     throw invalid_argument("download session " + id + " has no file named '" + file_name + "'");
   }
+  activity_locked(s, now);
   return file_json(s, *f, now, base_url);
 }
 
@@ -458,6 +570,7 @@ json Store::file_prepare(const std::string& user, const std::string& id,
     f->download_token = hex_token();
     downloads_[f->download_token] = {s.id, f->name};
   }
+  activity_locked(s, now);
   return file_json(s, *f, now, base_url);
 }
 
@@ -491,6 +604,7 @@ std::string Store::advance(Millis ms) {
 void Store::reset() {
   std::lock_guard lock(mu_);
   sessions_.clear();
+  next_seq_ = 0;
   tokens_.clear();
   downloads_.clear();
   clock_.reset();

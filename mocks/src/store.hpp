@@ -80,6 +80,8 @@ class Store {
   };
   struct Session {
     std::string id;
+    std::uint64_t seq = 0;  // creation order
+    Millis created = 0;
     std::string owner;
     std::string library_item_id;
     std::string content_version;
@@ -96,6 +98,12 @@ class Store {
   };
 
   void purge_locked(Millis now);
+  // The end of a lease renewed at `now` (on a whole second under datetime-form=seconds).
+  Millis lease_end(Millis now) const;
+  // lease-renewal=any-call: a successful call renews the session's lease.
+  void activity_locked(Session& s, Millis now);
+  std::string datetime(Millis t) const;  // in the datetime-form variant's form
+  std::string new_session_id_locked() const;
   bool expired(const Session& s, Millis now) const;
   Session& owned_locked(const std::string& user, const std::string& id);
   const ItemFixture* find_item(const std::string& id) const;
@@ -125,8 +133,9 @@ class Store {
   Clock clock_;
 
   mutable std::mutex mu_;
-  std::map<std::string, Login> logins_;                                   // token -> login
-  std::map<std::string, Session> sessions_;                               // id -> session
+  std::map<std::string, Login> logins_;      // token -> login
+  std::map<std::string, Session> sessions_;  // id -> session
+  std::uint64_t next_seq_ = 0;
   std::map<std::pair<std::string, std::string>, TokenEntry> tokens_;      // token_key -> session
   std::map<std::string, std::pair<std::string, std::string>> downloads_;  // token -> (id, file)
 };

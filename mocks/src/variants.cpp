@@ -79,6 +79,73 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "create_spec fields the reference calls 'not used for create' (id, "
        "library_item_content_version, error_message, client_progress, state, expiration_time): "
        "ignore = ignored; reject = a non-null one gives 400 INVALID_ARGUMENT"},
+      {"foreign-sessions",
+       "not-found",
+       {"not-found", "unauthorized", "visible"},
+       {"ownership.others_not_found", "list.owner_only"},
+       true,
+       "another user's session: not-found = 404 NOT_FOUND to every operation; unauthorized = "
+       "403 UNAUTHORIZED to every operation; visible = every operation works on it as for its "
+       "owner (the operations need only System.Anonymous). list shows only one's own sessions "
+       "either way"},
+      {"expiry-grace",
+       "0",
+       {"0", "1", "5"},
+       {"lease.expires_after_timeout", "lease.not_before_expiration"},
+       false,
+       "seconds an expired session lingers after its expiration_time before it is cleaned up; "
+       "until then it is still there for every operation (keep_alive renews it). The embedded "
+       "mock's profile sets cleanup_grace_seconds to it"},
+      {"lease-renewal",
+       "keep-alive",
+       {"keep-alive", "any-call"},
+       {"lease.expires_after_timeout", "lease.expiration_is_timeout_ahead",
+        "keep_alive.extends_lease"},
+       true,
+       "what moves expiration_time to now + timeout: keep-alive = create and keep_alive only; "
+       "any-call = also every other successful call on the session (get, cancel, fail, "
+       "File.list, File.get, File.prepare), as activity (§6.2)"},
+      {"list-order",
+       "by-id",
+       {"by-id", "creation", "newest-first"},
+       {"list.complete"},
+       false,
+       "the order of list's ids: by-id = sorted by id (bytewise); creation = oldest first; "
+       "newest-first = newest first"},
+      {"get-id",
+       "present",
+       {"present", "absent"},
+       {"get.returns_model", "model.shape"},
+       false,
+       "the optional id field in get's answer (the reference says it 'will not be present', its "
+       "examples have it, §8.2): present | absent"},
+      {"fail-message",
+       "mock",
+       {"mock", "plain", "wrapped"},
+       {"fail.stores_message"},
+       true,
+       "the error_message fail stores: mock = {id: ...downloadsession.client_error, "
+       "default_message: <text>, args: [<text>]}; plain = {id: "
+       "...downloadsession.client_failure, default_message: <text>, args: [], localized: "
+       "<text>}; wrapped = default_message 'The client reported an error: <text>', args [<text>] "
+       "(needs --strictness documented)"},
+      {"session-id-shape",
+       "two-uuids",
+       {"two-uuids", "uuid", "short"},
+       {"model.shape", "§6.8"},
+       false,
+       "session ids: two-uuids = two lowercase UUIDs joined by ':'; uuid = one lowercase UUID; "
+       "short = an opaque 12-character token of [0-9a-z]. All are URL-safe as they are"},
+      {"datetime-form",
+       "millis",
+       {"millis", "offset", "seconds"},
+       {"model.datetime_format", "lease.not_before_expiration",
+        "lease.expiration_is_timeout_ahead"},
+       false,
+       "the RFC 3339 form of the API's date-times: millis = 2030-01-01T00:05:00.000Z; offset = "
+       "2030-01-01T00:05:00.000+00:00; seconds = 2030-01-01T00:05:00Z, and a lease then ends on "
+       "a whole second (rounded up, so the printed expiration_time is exact). The clock control "
+       "routes keep the millis form"},
   };
   return catalogue;
 }
@@ -153,6 +220,17 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   token_other_spec_rejected = index("client-token-other-spec") == 1;
   missing_item_not_found = index("create-missing-item-id") == 1;
   unused_fields_rejected = index("create-unused-fields") == 1;
+  foreign = static_cast<Foreign>(index("foreign-sessions"));
+  cleanup_grace_ms =
+      std::stoll(
+          find_variant("expiry-grace")->values[static_cast<std::size_t>(index("expiry-grace"))]) *
+      1000;
+  renew_on_any_call = index("lease-renewal") == 1;
+  list_order = static_cast<ListOrder>(index("list-order"));
+  id_in_get = index("get-id") == 0;
+  fail_message = static_cast<FailMessage>(index("fail-message"));
+  id_shape = static_cast<IdShape>(index("session-id-shape"));
+  datetime_form = static_cast<DateTimeForm>(index("datetime-form"));
 }
 
 }  // namespace detail

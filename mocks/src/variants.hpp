@@ -16,6 +16,11 @@ struct Variants {
   enum class ProgressDecrease { Accept, Ignore, Reject };
   enum class ProgressRange { Reject, Clamp, Ignore };
   enum class TokenTransport { All, Header, Query };
+  enum class Foreign { NotFound, Unauthorized, Visible };
+  enum class ListOrder { ById, Creation, NewestFirst };
+  enum class FailMessage { Mock, Plain, Wrapped };
+  enum class IdShape { TwoUuids, Uuid, Short };
+  enum class DateTimeForm { Millis, Offset, Seconds };
 
   ProgressDecrease progress_decrease = ProgressDecrease::Accept;  // keepalive-progress-decrease
   ProgressRange progress_range = ProgressRange::Reject;           // keepalive-progress-range
@@ -26,6 +31,14 @@ struct Variants {
   bool token_other_spec_rejected = false;                         // client-token-other-spec
   bool missing_item_not_found = false;                            // create-missing-item-id
   bool unused_fields_rejected = false;                            // create-unused-fields
+  Foreign foreign = Foreign::NotFound;                            // foreign-sessions
+  long long cleanup_grace_ms = 0;                                 // expiry-grace (in seconds there)
+  bool renew_on_any_call = false;                                 // lease-renewal
+  ListOrder list_order = ListOrder::ById;                         // list-order
+  bool id_in_get = true;                                          // get-id
+  FailMessage fail_message = FailMessage::Mock;                   // fail-message
+  IdShape id_shape = IdShape::TwoUuids;                           // session-id-shape
+  DateTimeForm datetime_form = DateTimeForm::Millis;              // datetime-form
 };
 
 // Throws std::invalid_argument unless `name` is catalogued and `value` one of its values.

@@ -421,4 +421,247 @@ BOOST_DATA_TEST_CASE(create_unused_fields, bdata::make(kBindings), b) {
   }
 }
 
+// --- the session model, ownership and the lease ----------------------------------------------
+
+BOOST_DATA_TEST_CASE(foreign_sessions_unauthorized, bdata::make(kBindings), b) {
+  MockFx fx(with({{"foreign-sessions", "unauthorized"}}));
+  Ds alice = fx.as_alice(b), bob = fx.as_bob(b);
+  std::string id = alice.make(kItemB);
+  check_error(bob.get(id), b, 403, "UNAUTHORIZED");
+  check_error(bob.keep_alive(id, json{{"progress", 5}}), b, 403, "UNAUTHORIZED");
+  check_error(bob.cancel(id), b, 403, "UNAUTHORIZED");
+  check_error(bob.fail(id, "x"), b, 403, "UNAUTHORIZED");
+  check_error(bob.file_list(id), b, 403, "UNAUTHORIZED");
+  check_error(bob.file_get(id, "tools.iso"), b, 403, "UNAUTHORIZED");
+  check_error(bob.file_prepare(id, "tools.iso"), b, 403, "UNAUTHORIZED");
+  check_error(bob.del(id), b, 403, "UNAUTHORIZED");
+  BOOST_TEST(bob.list().v().empty());
+  check_error(bob.get(kUnknownId), b, 404, "NOT_FOUND");
+  json mine = alice.get(id).v();
+  BOOST_TEST(mine["state"] == "ACTIVE");
+  BOOST_TEST(mine["client_progress"] == 0);
+}
+
+BOOST_DATA_TEST_CASE(foreign_sessions_visible, bdata::make(kBindings), b) {
+  MockFx fx(with({{"foreign-sessions", "visible"}}));
+  Ds alice = fx.as_alice(b), bob = fx.as_bob(b);
+  std::string id = alice.make(kItemB);
+  BOOST_TEST(bob.get(id).v() == alice.get(id).v());
+  BOOST_TEST(bob.keep_alive(id, json{{"progress", 40}}).status == bob.ok_void());
+  BOOST_TEST(progress(alice, id) == 40);
+  BOOST_TEST(bob.file_list(id).status == 200);
+  BOOST_TEST(bob.file_prepare(id, "tools.iso").v()["status"] == "PREPARED");
+  BOOST_TEST(bob.cancel(id).status == bob.ok_void());
+  BOOST_TEST(alice.get(id).v()["state"] == "CANCELED");
+  BOOST_TEST(bob.list().v().empty());  // list stays the caller's own
+  BOOST_TEST(contains(alice.list().v(), id));
+  BOOST_TEST(bob.del(id).status == bob.ok_void());
+  check_error(alice.get(id), b, 404, "NOT_FOUND");
+}
+
+BOOST_DATA_TEST_CASE(expiry_grace, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make();
+    fx.mock.advance(300000);
+    BOOST_TEST(ds.get(id).status == 200);
+    fx.mock.advance(1);
+    check_error(ds.get(id), b, 404, "NOT_FOUND");
+  }
+  for (long long grace : {1000LL, 5000LL}) {
+    BOOST_TEST_CONTEXT("grace " << grace << " ms") {
+      MockFx fx(with({{"expiry-grace", std::to_string(grace / 1000)}}));
+      Ds ds = fx.as_alice(b);
+      std::string id = ds.make(), other = ds.make(kItemB);
+      const std::string expiry = expiration(ds, id);
+      fx.mock.advance(300000 + grace);  // expired, not yet cleaned up
+      BOOST_TEST(ds.get(id).status == 200);
+      BOOST_TEST(expiration(ds, id) == expiry);
+      BOOST_TEST(contains(ds.list().v(), id));
+      // keep_alive in the grace renews the lease.
+      BOOST_TEST(ds.keep_alive(other).status == ds.ok_void());
+      fx.mock.advance(1);
+      check_error(ds.get(id), b, 404, "NOT_FOUND");
+      BOOST_TEST(!contains(ds.list().v(), id));
+      BOOST_TEST(ds.get(other).status == 200);
+      fx.mock.advance(300000 + grace - 1);  // renewed 1 ms ago: exactly expiration + grace
+      BOOST_TEST(ds.get(other).status == 200);
+      fx.mock.advance(1);
+      check_error(ds.get(other), b, 404, "NOT_FOUND");
+    }
+  }
+}
+
+BOOST_DATA_TEST_CASE(lease_renewal, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    const std::string before = expiration(ds, id);
+    fx.mock.advance(1000);
+    ds.file_list(id);
+    ds.file_prepare(id, "tools.iso");
+    BOOST_TEST(expiration(ds, id) == before);
+  }
+  {
+    MockFx fx(with({{"lease-renewal", "any-call"}}));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(expiration(ds, id) == "2030-01-01T00:05:00.000Z");
+    fx.mock.advance(1000);
+    BOOST_TEST(expiration(ds, id) == "2030-01-01T00:05:01.000Z");  // get itself renews
+    const std::vector<std::function<Resp()>> calls = {
+        [&] { return ds.file_list(id); },
+        [&] { return ds.file_get(id, "tools.iso"); },
+        [&] { return ds.file_prepare(id, "tools.iso"); },
+        [&] { return ds.cancel(id); },
+    };
+    for (const auto& call : calls) {  // at 2, 3, 4 and 5 s
+      fx.mock.advance(1000);
+      BOOST_TEST(call().status < 300);
+    }
+    // cancel renewed at 5 s, and so does this get.
+    BOOST_TEST(expiration(ds, id) == "2030-01-01T00:05:05.000Z");
+    // A refused call is no activity.
+    fx.mock.advance(1000);
+    check_error(ds.file_get(id, "nope.bin"), b, 400, "INVALID_ARGUMENT");
+    fx.mock.advance(299500);  // 300.5 s after the last renewal (at 5 s): gone
+    check_error(ds.get(id), b, 404, "NOT_FOUND");
+  }
+}
+
+BOOST_DATA_TEST_CASE(list_order, bdata::make(kBindings), b) {
+  for (const std::string order : {"by-id", "creation", "newest-first"}) {
+    BOOST_TEST_CONTEXT("list-order " << order) {
+      MockFx fx(with({{"list-order", order}}));
+      Ds ds = fx.as_alice(b);
+      std::vector<std::string> created;
+      for (int i = 0; i < 6; ++i)
+        created.push_back(ds.make(i % 2 ? kItemA : kItemB));
+      std::vector<std::string> want = created;
+      if (order == "by-id") std::sort(want.begin(), want.end());
+      if (order == "newest-first") std::reverse(want.begin(), want.end());
+      BOOST_TEST(ds.list().v() == json(want));
+      std::vector<std::string> only_a;
+      for (const auto& id : want)
+        if (ds.get(id).v()["library_item_id"] == kItemA) only_a.push_back(id);
+      BOOST_TEST(ds.list(kItemA).v() == json(only_a));
+    }
+  }
+}
+
+BOOST_DATA_TEST_CASE(get_id, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make();
+    BOOST_TEST(ds.get(id).v().value("id", "") == id);
+  }
+  {
+    MockFx fx(with({{"get-id", "absent"}}));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make();
+    json g = ds.get(id).v();
+    BOOST_TEST(!g.contains("id"));
+    BOOST_TEST(g.size() == 5u);
+    BOOST_TEST(g["state"] == "ACTIVE");
+  }
+}
+
+BOOST_DATA_TEST_CASE(fail_message, bdata::make(kBindings), b) {
+  auto stored = [b](const std::string& form) {
+    MockFx fx(form.empty() ? Mock::virtual_opts() : with({{"fail-message", form}}));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make();
+    BOOST_TEST(ds.fail(id, "disk full").status == ds.ok_void());
+    json g = ds.get(id).v();
+    BOOST_TEST(g["state"] == "ERROR");
+    return g["error_message"];
+  };
+  const json mock = {{"id", "com.vmware.content.library.item.downloadsession.client_error"},
+                     {"default_message", "disk full"},
+                     {"args", {"disk full"}}};
+  BOOST_TEST(stored("") == mock);
+  BOOST_TEST(stored("mock") == mock);
+  BOOST_TEST(stored("plain") ==
+             json({{"id", "com.vmware.content.library.item.downloadsession.client_failure"},
+                   {"default_message", "disk full"},
+                   {"args", json::array()},
+                   {"localized", "disk full"}}));
+  BOOST_TEST(stored("wrapped") ==
+             json({{"id", "com.vmware.content.library.item.downloadsession.client_error"},
+                   {"default_message", "The client reported an error: disk full"},
+                   {"args", {"disk full"}}}));
+}
+
+BOOST_DATA_TEST_CASE(session_id_shape, bdata::make(kBindings), b) {
+  const std::map<std::string, std::string> shapes = {
+      {"two-uuids", R"(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:)"
+                    R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)"},
+      {"uuid", R"(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)"},
+      {"short", R"(^[0-9a-z]{12}$)"},
+  };
+  {
+    MockFx fx;
+    BOOST_TEST(is_session_id(json(fx.as_alice(b).make())));
+  }
+  for (const auto& [shape, pattern] : shapes) {
+    BOOST_TEST_CONTEXT("session-id-shape " << shape) {
+      MockFx fx(with({{"session-id-shape", shape}}));
+      Ds ds = fx.as_alice(b);
+      std::set<std::string> ids;
+      for (int i = 0; i < 20; ++i) {
+        std::string id = ds.make(kItemB);
+        BOOST_TEST(std::regex_match(id, std::regex(pattern)), id);
+        ids.insert(id);
+      }
+      BOOST_TEST(ids.size() == 20u);
+      const std::string id = *ids.begin();
+      BOOST_TEST(ds.get(id).status == 200);
+      BOOST_TEST(ds.keep_alive(id).status == ds.ok_void());
+      BOOST_TEST(ds.file_prepare(id, "tools.iso").status == 200);
+      BOOST_TEST(ds.file_get(id, "tools.iso").status == 200);
+      BOOST_TEST(ds.file_list(id).status == 200);
+      BOOST_TEST(ds.del(id).status == ds.ok_void());
+      check_error(ds.get(id), b, 404, "NOT_FOUND");
+    }
+  }
+}
+
+BOOST_DATA_TEST_CASE(datetime_form, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    fx.mock.advance(1234);
+    BOOST_TEST(expiration(ds, ds.make()) == "2030-01-01T00:05:01.234Z");
+  }
+  {
+    MockFx fx(with({{"datetime-form", "offset"}}));
+    Ds ds = fx.as_alice(b);
+    fx.mock.advance(1234);
+    std::string id = ds.make();
+    BOOST_TEST(expiration(ds, id) == "2030-01-01T00:05:01.234+00:00");
+    json info = fx.http().get("/api/session", auth(fx.alice)).j;
+    BOOST_TEST(info.value("created_time", "") == "2030-01-01T00:00:00.000+00:00");
+    BOOST_TEST(fx.mock.now() == "2030-01-01T00:00:01.234Z");  // the clock routes keep millis
+  }
+  {
+    MockFx fx(with({{"datetime-form", "seconds"}}));
+    Ds ds = fx.as_alice(b);
+    fx.mock.advance(1234);
+    std::string id = ds.make();
+    // The lease ends on the next whole second, exactly as printed.
+    BOOST_TEST(expiration(ds, id) == "2030-01-01T00:05:02Z");
+    json info = fx.http().get("/api/session", auth(fx.alice)).j;
+    BOOST_TEST(info.value("created_time", "") == "2030-01-01T00:00:00Z");
+    fx.mock.advance(300766);  // 00:05:02.000
+    BOOST_TEST(ds.get(id).status == 200);
+    BOOST_TEST(ds.keep_alive(id).status == ds.ok_void());  // at 00:05:02.000: exactly 00:10:02
+    BOOST_TEST(expiration(ds, id) == "2030-01-01T00:10:02Z");
+    fx.mock.advance(300001);
+    check_error(ds.get(id), b, 404, "NOT_FOUND");
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
