@@ -1,5 +1,6 @@
 #include "embedded_mock.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace conformance::cli {
@@ -39,6 +40,12 @@ EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std:
   };
   if (const std::string grace = variant("expiry-grace"); !grace.empty())
     p.cleanup_grace_s = std::stod(grace);
+  if (variant("direct-endpoint") == "allowed")
+    for (auto& u : p.users)
+      u.privileges.push_back("ContentLibrary.ReadStorage");
+  if (const std::string timing = variant("prepare-timing");
+      timing == "delayed" || timing == "polls")
+    p.prepare_timeout_s = std::max(prepare_delay_s, 1.0) + 1;  // they take at least 1 s
   return m;
 }
 

@@ -266,8 +266,14 @@ std::string Store::create_locked(const std::string& user, const ItemFixture* ite
   s.content_version = item ? item->content_version : "1";
   s.expiration = lease_end(now);
   if (item)
-    for (const auto& f : item->files)
-      s.files.push_back(FileState{f.name, f.size, {}, {}});
+    for (const auto& f : item->files) {
+      FileState fs{f.name, f.size, {}, {}};
+      fs.fails =
+          variants_.failing_file == Variants::FailingFile::Named
+              ? f.name == variants_.failing_file_name
+              : variants_.failing_file == Variants::FailingFile::Last && &f == &item->files.back();
+      s.files.push_back(std::move(fs));
+    }
   std::string id = s.id;
   sessions_.emplace(id, std::move(s));
   return id;
@@ -317,22 +323,45 @@ json Store::session_json(const Session& s) const {
 const char* Store::file_status(const FileState& f, Millis now) const {
   if (!f.prepare_requested_at) return "UNPREPARED";
   if (faults_.has(Fault::FilePrepareStuck)) return "PREPARE_REQUESTED";
-  Millis elapsed = now - *f.prepare_requested_at;
-  if (elapsed >= prepare_delay_) return "PREPARED";
-  if (elapsed < prepare_delay_ / 3) return "PREPARE_REQUESTED";
-  return "PREPARING";
+  const Millis delay = variants_.prepare_timing == Variants::PrepareTiming::Clock
+                           ? prepare_delay_
+                           : std::max<Millis>(prepare_delay_, 1000);
+  const Millis elapsed = now - *f.prepare_requested_at;
+  int step = elapsed >= delay ? 2 : elapsed < delay / 3 ? 0 : 1;
+  if (variants_.prepare_timing == Variants::PrepareTiming::Polls)
+    step = std::max(step, std::min(f.polls, 2));
+  static const char* const names[] = {"PREPARE_REQUESTED", "PREPARING", "PREPARED"};
+  return step == 2 && f.fails ? "ERROR" : names[step];
 }
 
-json Store::file_json(const Session&, const FileState& f, Millis now,
+void Store::polled(FileState& f) const {
+  if (variants_.prepare_timing == Variants::PrepareTiming::Polls && f.prepare_requested_at &&
+      f.polls < 2)
+    ++f.polls;
+}
+
+json Store::file_json(const Session& s, const FileState& f, Millis now,
                       const std::string& base_url) const {
   const std::string status = file_status(f, now);
   const bool prepared = status == "PREPARED";
-  json j = {{"name", f.name}, {"bytes_transferred", prepared ? f.size : 0}, {"status", status}};
+  json j = {{"name", f.name},
+            {"bytes_transferred", prepared && !variants_.bytes_transferred_zero ? f.size : 0},
+            {"status", status}};
+  if (prepared || variants_.size_always) j["size"] = f.size;
   if (prepared) {
-    j["size"] = f.size;
     j["download_endpoint"] = {
-        {"uri", base_url + "/mock/v1/download/" + f.download_token + "/" + pct_encode(f.name)}};
+        {"uri",
+         f.direct ? "ds:///vmfs/volumes/mock-datastore/contentlib-" +
+                        pct_encode(s.library_item_id) + "/" + pct_encode(f.name)
+                  : base_url + "/mock/v1/download/" + f.download_token + "/" + pct_encode(f.name)}};
   }
+  if (status == "ERROR")
+    j["error_message"] = {
+        {"id", "com.vmware.content.library.item.downloadsession.file.prepare_failed"},
+        {"default_message", "Preparing file '" + f.name +
+                                "' failed: the storage backing reported an "
+                                "I/O error."},
+        {"args", json::array({f.name})}};
   return j;
 }
 
@@ -524,9 +553,19 @@ json Store::file_list(const std::string& user, const std::string& id, const std:
   purge_locked(now);
   Session& s = owned_locked(user, id);
   activity_locked(s, now);
+  std::vector<FileState*> files;
+  for (auto& f : s.files)
+    files.push_back(&f);
+  if (variants_.file_list_order == Variants::FileListOrder::Name)
+    std::sort(files.begin(), files.end(),
+              [](const FileState* a, const FileState* b) { return a->name < b->name; });
+  if (variants_.file_list_order == Variants::FileListOrder::Reversed)
+    std::reverse(files.begin(), files.end());
   json out = json::array();
-  for (const auto& f : s.files)
-    out.push_back(file_json(s, f, now, base_url));
+  for (FileState* f : files) {
+    polled(*f);
+    out.push_back(file_json(s, *f, now, base_url));
+  }
   return out;
 }
 
@@ -543,6 +582,7 @@ json Store::file_get(const std::string& user, const std::string& id, const std::
     throw invalid_argument("download session " + id + " has no file named '" + file_name + "'");
   }
   activity_locked(s, now);
+  polled(*f);
   return file_json(s, *f, now, base_url);
 }
 
@@ -554,21 +594,32 @@ json Store::file_prepare(const std::string& user, const std::string& id,
   Millis now = clock_.now();
   purge_locked(now);
   Session& s = owned_locked(user, id);
-  if (s.state != State::Active)
-    throw not_active(id, state_name(static_cast<int>(s.state)), "File.prepare");
+  auto check_state = [&] {
+    if (s.state != State::Active && !variants_.prepare_inactive_allowed)
+      throw not_active(id, state_name(static_cast<int>(s.state)), "File.prepare");
+  };
+  if (!variants_.prepare_arguments_first) check_state();
   FileState* f = find_file(s, file_name);
   if (!f)
     throw invalid_argument("download session " + id + " has no file named '" + file_name + "'");
   const std::string type = endpoint_type.value_or("HTTPS");
-  if (type == "DIRECT")
+  if (type == "DIRECT" && !variants_.direct_allowed)
     throw ApiError(ErrorType::Unauthorized, "com.vmware.vapi.std.errors.unauthorized",
                    "The download session was not created with the ContentLibrary.ReadStorage "
                    "privilege required for DIRECT endpoints.");
-  if (type != "HTTPS") throw invalid_argument("endpoint_type must be HTTPS or DIRECT");
+  if (type != "HTTPS" && type != "DIRECT") {
+    if (variants_.bad_endpoint_invalid_request)
+      throw invalid_request("endpoint_type '" + type + "' is not a File.EndpointType");
+    throw invalid_argument("endpoint_type must be HTTPS or DIRECT");
+  }
+  if (variants_.prepare_arguments_first) check_state();
   if (!f->prepare_requested_at) {
     f->prepare_requested_at = now;
-    f->download_token = hex_token();
-    downloads_[f->download_token] = {s.id, f->name};
+    f->direct = type == "DIRECT";
+    if (!f->direct) {
+      f->download_token = hex_token();
+      downloads_[f->download_token] = {s.id, f->name};
+    }
   }
   activity_locked(s, now);
   return file_json(s, *f, now, base_url);

@@ -76,7 +76,10 @@ class Store {
     std::string name;
     std::int64_t size = 0;
     std::optional<Millis> prepare_requested_at;
-    std::string download_token;
+    std::string download_token;  // empty for a DIRECT endpoint
+    bool direct = false;         // first prepared with endpoint_type DIRECT
+    bool fails = false;          // its preparation ends in ERROR (file-prepare-error)
+    int polls = 0;               // File.get/File.list answers since prepare (prepare-timing)
   };
   struct Session {
     std::string id;
@@ -122,6 +125,8 @@ class Store {
   nlohmann::json file_json(const Session& s, const FileState& f, Millis now,
                            const std::string& base_url) const;
   const char* file_status(const FileState& f, Millis now) const;
+  // A File.get/File.list answer shows the file: under prepare-timing=polls it moves a step.
+  void polled(FileState& f) const;
   static FileState* find_file(Session& s, const std::string& name);
 
   std::map<std::string, std::string> users_;

@@ -146,6 +146,80 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "2030-01-01T00:05:00.000+00:00; seconds = 2030-01-01T00:05:00Z, and a lease then ends on "
        "a whole second (rounded up, so the printed expiration_time is exact). The clock control "
        "routes keep the millis form"},
+      {"prepare-timing",
+       "clock",
+       {"clock", "delayed", "polls"},
+       {"file.prepare.completes", "file.status_monotonic", "file.prepare.returns_info"},
+       false,
+       "how a prepared file advances: clock = by the clock and the prepare delay d (d = 0: "
+       "PREPARED in prepare's own answer); delayed = by the clock with at least 1 s "
+       "(max(d, 1 s)), so prepare never answers PREPARED; polls = every File.get or File.list "
+       "answer that shows the file moves it one step (PREPARE_REQUESTED, PREPARING, PREPARED), "
+       "and by the clock it is PREPARED after max(d, 1 s) at the latest. The embedded mock's "
+       "profile sets prepare_timeout_seconds to max(d, 1 s) + 1 s for delayed and polls"},
+      {"file-prepare-error",
+       "none",
+       {"none", "last", "name:<file>"},
+       {"file.status_monotonic", "file.prepare.completes", "§5.2"},
+       false,
+       "a file whose preparation fails: none; last = each item's last file; name:F = the file "
+       "named F. When it would become PREPARED it becomes ERROR instead, with error_message "
+       "{id: ...downloadsession.file.prepare_failed, default_message, args: [<name>]}, no "
+       "download_endpoint and bytes_transferred 0 (PrepareStatus ERROR, FileInfo.error_message, "
+       "§5.2)"},
+      {"direct-endpoint",
+       "unauthorized",
+       {"unauthorized", "allowed"},
+       {"file.prepare.direct_requires_privilege"},
+       false,
+       "File.prepare with endpoint_type DIRECT: unauthorized = 403 UNAUTHORIZED (no user holds "
+       "ContentLibrary.ReadStorage); allowed = every user holds it: the file prepares as with "
+       "HTTPS, and its download_endpoint.uri is "
+       "ds:///vmfs/volumes/mock-datastore/contentlib-<item>/<file> (the endpoint type of a "
+       "file's first prepare stays). The embedded mock's profile gives its users the privilege"},
+      {"prepare-inactive",
+       "reject",
+       {"reject", "allow"},
+       {"file.prepare.on_inactive_session"},
+       false,
+       "File.prepare on a CANCELED or ERROR session: reject = 400 NOT_ALLOWED_IN_CURRENT_STATE; "
+       "allow = it prepares the file (a CANCELED session's download URLs still answer 404)"},
+      {"prepare-check-order",
+       "state-first",
+       {"state-first", "arguments-first"},
+       {"file.prepare.on_inactive_session", "file.prepare.requires_known_file",
+        "file.prepare.direct_requires_privilege"},
+       false,
+       "File.prepare's checks after the session's existence: state-first = state, then file "
+       "name, then endpoint type; arguments-first = file name, endpoint type, then state"},
+      {"bad-endpoint-type",
+       "invalid-argument",
+       {"invalid-argument", "invalid-request"},
+       {"request.rejects_malformed"},
+       false,
+       "an endpoint_type string that is neither HTTPS nor DIRECT: 400 INVALID_ARGUMENT | 400 "
+       "INVALID_REQUEST (an unknown enum value refused while reading the request)"},
+      {"file-list-order",
+       "fixture",
+       {"fixture", "name", "reversed"},
+       {"file.list.all_files"},
+       false,
+       "the order of File.list: fixture = the item's order; name = sorted by name (bytewise); "
+       "reversed = the item's order reversed"},
+      {"file-size",
+       "when-prepared",
+       {"when-prepared", "always"},
+       {"file.get.returns_info", "model.shape"},
+       false,
+       "the optional FileInfo.size: when-prepared = only on a PREPARED file; always = on every "
+       "file, whatever its status"},
+      {"bytes-transferred",
+       "size",
+       {"size", "zero"},
+       {"file.get.returns_info", "§5.2"},
+       false,
+       "bytes_transferred of a PREPARED file: size = its size; zero = 0 (it 'may stay 0 until "
+       "the client starts downloading', §5.2)"},
   };
   return catalogue;
 }
@@ -231,6 +305,17 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   fail_message = static_cast<FailMessage>(index("fail-message"));
   id_shape = static_cast<IdShape>(index("session-id-shape"));
   datetime_form = static_cast<DateTimeForm>(index("datetime-form"));
+  prepare_timing = static_cast<PrepareTiming>(index("prepare-timing"));
+  failing_file = static_cast<FailingFile>(index("file-prepare-error"));
+  if (failing_file == FailingFile::Named)
+    failing_file_name = chosen.at("file-prepare-error").substr(std::string("name:").size());
+  direct_allowed = index("direct-endpoint") == 1;
+  prepare_inactive_allowed = index("prepare-inactive") == 1;
+  prepare_arguments_first = index("prepare-check-order") == 1;
+  bad_endpoint_invalid_request = index("bad-endpoint-type") == 1;
+  file_list_order = static_cast<FileListOrder>(index("file-list-order"));
+  size_always = index("file-size") == 1;
+  bytes_transferred_zero = index("bytes-transferred") == 1;
 }
 
 }  // namespace detail

@@ -21,6 +21,9 @@ struct Variants {
   enum class FailMessage { Mock, Plain, Wrapped };
   enum class IdShape { TwoUuids, Uuid, Short };
   enum class DateTimeForm { Millis, Offset, Seconds };
+  enum class PrepareTiming { Clock, Delayed, Polls };
+  enum class FailingFile { None, Last, Named };
+  enum class FileListOrder { Fixture, Name, Reversed };
 
   ProgressDecrease progress_decrease = ProgressDecrease::Accept;  // keepalive-progress-decrease
   ProgressRange progress_range = ProgressRange::Reject;           // keepalive-progress-range
@@ -39,6 +42,16 @@ struct Variants {
   FailMessage fail_message = FailMessage::Mock;                   // fail-message
   IdShape id_shape = IdShape::TwoUuids;                           // session-id-shape
   DateTimeForm datetime_form = DateTimeForm::Millis;              // datetime-form
+  PrepareTiming prepare_timing = PrepareTiming::Clock;            // prepare-timing
+  FailingFile failing_file = FailingFile::None;                   // file-prepare-error
+  std::string failing_file_name;                                  // ... =name:<file>
+  bool direct_allowed = false;                                    // direct-endpoint
+  bool prepare_inactive_allowed = false;                          // prepare-inactive
+  bool prepare_arguments_first = false;                           // prepare-check-order
+  bool bad_endpoint_invalid_request = false;                      // bad-endpoint-type
+  FileListOrder file_list_order = FileListOrder::Fixture;         // file-list-order
+  bool size_always = false;                                       // file-size
+  bool bytes_transferred_zero = false;                            // bytes-transferred
 };
 
 // Throws std::invalid_argument unless `name` is catalogued and `value` one of its values.

@@ -664,4 +664,284 @@ BOOST_DATA_TEST_CASE(datetime_form, bdata::make(kBindings), b) {
   }
 }
 
+// --- files -----------------------------------------------------------------------------------
+
+namespace {
+dsmock::Options with_delay(VariantMap variants, long long delay_ms) {
+  dsmock::Options o = with(std::move(variants));
+  o.prepare_delay = std::chrono::milliseconds(delay_ms);
+  return o;
+}
+std::string status(const Resp& r) {
+  return r.v().value("status", "");
+}
+}  // namespace
+
+BOOST_DATA_TEST_CASE(prepare_timing_clock, bdata::make(kBindings), b) {
+  {
+    MockFx fx;  // d = 0: PREPARED at once
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(status(ds.file_prepare(id, "tools.iso")) == "PREPARED");
+  }
+  {
+    MockFx fx(with_delay({{"prepare-timing", "clock"}}, 3000));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(status(ds.file_prepare(id, "tools.iso")) == "PREPARE_REQUESTED");
+    BOOST_TEST(status(ds.file_get(id, "tools.iso")) == "PREPARE_REQUESTED");  // polls do nothing
+    fx.mock.advance(1000);
+    BOOST_TEST(status(ds.file_get(id, "tools.iso")) == "PREPARING");
+    fx.mock.advance(2000);
+    BOOST_TEST(status(ds.file_get(id, "tools.iso")) == "PREPARED");
+  }
+}
+
+BOOST_DATA_TEST_CASE(prepare_timing_delayed, bdata::make(kBindings), b) {
+  MockFx fx(with({{"prepare-timing", "delayed"}}));  // d = 0, so at least 1 s
+  Ds ds = fx.as_alice(b);
+  std::string id = ds.make(kItemB);
+  BOOST_TEST(status(ds.file_prepare(id, "tools.iso")) == "PREPARE_REQUESTED");
+  BOOST_TEST(status(ds.file_get(id, "tools.iso")) == "PREPARE_REQUESTED");
+  fx.mock.advance(334);
+  BOOST_TEST(status(ds.file_get(id, "tools.iso")) == "PREPARING");
+  fx.mock.advance(665);
+  BOOST_TEST(status(ds.file_get(id, "tools.iso")) == "PREPARING");
+  fx.mock.advance(1);
+  Resp done = ds.file_get(id, "tools.iso");
+  BOOST_TEST(status(done) == "PREPARED");
+  BOOST_TEST(fx.http().get(uri_path(done.v()["download_endpoint"]["uri"])).status == 200);
+  // A longer prepare delay wins.
+  MockFx slow(with_delay({{"prepare-timing", "delayed"}}, 3000));
+  Ds s2 = slow.as_alice(b);
+  std::string id2 = s2.make(kItemB);
+  s2.file_prepare(id2, "tools.iso");
+  slow.mock.advance(2999);
+  BOOST_TEST(status(s2.file_get(id2, "tools.iso")) == "PREPARING");
+  slow.mock.advance(1);
+  BOOST_TEST(status(s2.file_get(id2, "tools.iso")) == "PREPARED");
+}
+
+BOOST_DATA_TEST_CASE(prepare_timing_polls, bdata::make(kBindings), b) {
+  MockFx fx(with({{"prepare-timing", "polls"}}));
+  Ds ds = fx.as_alice(b);
+  std::string id = ds.make(kItemA);
+  BOOST_TEST(status(ds.file_prepare(id, "photon-5.ovf")) == "PREPARE_REQUESTED");
+  BOOST_TEST(status(ds.file_prepare(id, "photon-5.ovf")) == "PREPARE_REQUESTED");  // no poll
+  BOOST_TEST(status(ds.file_get(id, "photon-5.ovf")) == "PREPARING");
+  json files = ds.file_list(id).v();  // File.list is a poll of every file it shows
+  BOOST_TEST(files[0]["status"] == "PREPARED");
+  BOOST_TEST(files[1]["status"] == "UNPREPARED");
+  Resp done = ds.file_get(id, "photon-5.ovf");
+  BOOST_TEST(status(done) == "PREPARED");
+  BOOST_TEST(fx.http().get(uri_path(done.v()["download_endpoint"]["uri"])).status == 200);
+  // Without polls, the clock finishes it after max(d, 1 s).
+  ds.file_prepare(id, "photon-5.mf");
+  fx.mock.advance(1000);
+  BOOST_TEST(status(ds.file_get(id, "photon-5.mf")) == "PREPARED");
+}
+
+BOOST_DATA_TEST_CASE(file_prepare_error, bdata::make(kBindings), b) {
+  const json failed = {
+      {"id", "com.vmware.content.library.item.downloadsession.file.prepare_failed"},
+      {"default_message",
+       "Preparing file 'photon-5.mf' failed: the storage backing reported an I/O error."},
+      {"args", {"photon-5.mf"}}};
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemA);
+    for (const char* f : {"photon-5.ovf", "photon-5-disk1.vmdk", "photon-5.mf"})
+      BOOST_TEST(status(ds.file_prepare(id, f)) == "PREPARED");
+  }
+  {
+    MockFx fx(with({{"file-prepare-error", "last"}}));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemA);
+    BOOST_TEST(status(ds.file_prepare(id, "photon-5.ovf")) == "PREPARED");
+    Resp bad = ds.file_prepare(id, "photon-5.mf");
+    BOOST_TEST(bad.status == 200);
+    BOOST_TEST(bad.v() == json({{"name", "photon-5.mf"},
+                                {"bytes_transferred", 0},
+                                {"status", "ERROR"},
+                                {"error_message", failed}}));
+    BOOST_TEST(ds.file_get(id, "photon-5.mf").v() == bad.v());
+    BOOST_TEST(ds.file_list(id).v()[2] == bad.v());
+    BOOST_TEST(ds.get(id).v()["state"] == "ACTIVE");  // the session is not affected
+    std::string other = ds.make(kItemB);              // tools.iso is item B's last (only) file
+    BOOST_TEST(status(ds.file_prepare(other, "tools.iso")) == "ERROR");
+  }
+  {
+    MockFx fx(with_delay({{"file-prepare-error", "name:photon-5.ovf"}}, 3000));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemA);
+    BOOST_TEST(status(ds.file_prepare(id, "photon-5.ovf")) == "PREPARE_REQUESTED");
+    ds.file_prepare(id, "photon-5.mf");
+    fx.mock.advance(1000);
+    BOOST_TEST(status(ds.file_get(id, "photon-5.ovf")) == "PREPARING");
+    fx.mock.advance(2000);
+    BOOST_TEST(status(ds.file_get(id, "photon-5.ovf")) == "ERROR");
+    BOOST_TEST(status(ds.file_get(id, "photon-5.mf")) == "PREPARED");
+    std::string other = ds.make(kItemB);  // no file of that name: nothing fails
+    ds.file_prepare(other, "tools.iso");
+    fx.mock.advance(3000);
+    BOOST_TEST(status(ds.file_get(other, "tools.iso")) == "PREPARED");
+  }
+}
+
+BOOST_DATA_TEST_CASE(direct_endpoint, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    check_error(ds.file_prepare(id, "tools.iso", "DIRECT"), b, 403, "UNAUTHORIZED");
+  }
+  {
+    MockFx fx(with({{"direct-endpoint", "allowed"}}));
+    Ds ds = fx.as_alice(b), bob = fx.as_bob(b);
+    std::string id = ds.make(kItemA);
+    Resp r = ds.file_prepare(id, "photon-5.ovf", "DIRECT");
+    BOOST_TEST(status(r) == "PREPARED");
+    BOOST_TEST(r.v()["download_endpoint"]["uri"] ==
+               "ds:///vmfs/volumes/mock-datastore/contentlib-" + kItemA + "/photon-5.ovf");
+    BOOST_TEST(r.v()["bytes_transferred"] == 4096);
+    // The first prepare's endpoint type stays.
+    BOOST_TEST(ds.file_prepare(id, "photon-5.ovf", "HTTPS").v() == r.v());
+    BOOST_TEST(ds.file_get(id, "photon-5.ovf").v() == r.v());
+    std::string https = ds.file_prepare(id, "photon-5.mf").v()["download_endpoint"]["uri"];
+    BOOST_TEST(https.rfind("http://", 0) == 0);
+    // Every user holds the privilege.
+    std::string bobs = bob.make(kItemB);
+    BOOST_TEST(status(bob.file_prepare(bobs, "tools.iso", "DIRECT")) == "PREPARED");
+  }
+}
+
+BOOST_DATA_TEST_CASE(prepare_inactive, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    ds.cancel(id);
+    check_error(ds.file_prepare(id, "tools.iso"), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+  }
+  {
+    MockFx fx(with({{"prepare-inactive", "allow"}}));
+    Ds ds = fx.as_alice(b);
+    std::string canceled = ds.make(kItemB), failed = ds.make(kItemB);
+    ds.cancel(canceled);
+    ds.fail(failed, "x");
+    Resp c = ds.file_prepare(canceled, "tools.iso");
+    BOOST_TEST(status(c) == "PREPARED");
+    BOOST_TEST(fx.http().get(uri_path(c.v()["download_endpoint"]["uri"])).status == 404);
+    Resp f = ds.file_prepare(failed, "tools.iso");
+    BOOST_TEST(status(f) == "PREPARED");
+    BOOST_TEST(fx.http().get(uri_path(f.v()["download_endpoint"]["uri"])).status == 200);
+    BOOST_TEST(ds.get(canceled).v()["state"] == "CANCELED");
+    check_error(ds.file_prepare(canceled, "nope.bin"), b, 400, "INVALID_ARGUMENT");
+  }
+}
+
+BOOST_DATA_TEST_CASE(prepare_check_order, bdata::make(kBindings), b) {
+  for (const std::string order : {"state-first", "arguments-first"}) {
+    BOOST_TEST_CONTEXT("prepare-check-order " << order) {
+      MockFx fx(with({{"prepare-check-order", order}}));
+      Ds ds = fx.as_alice(b);
+      std::string id = ds.make(kItemB);
+      ds.cancel(id);
+      const bool args = order == "arguments-first";
+      check_error(ds.file_prepare(id, "nope.bin"), b, 400,
+                  args ? "INVALID_ARGUMENT" : "NOT_ALLOWED_IN_CURRENT_STATE");
+      check_error(ds.file_prepare(id, "tools.iso", "DIRECT"), b, args ? 403 : 400,
+                  args ? "UNAUTHORIZED" : "NOT_ALLOWED_IN_CURRENT_STATE");
+      check_error(ds.file_prepare(id, "tools.iso", "FTP"), b, 400,
+                  args ? "INVALID_ARGUMENT" : "NOT_ALLOWED_IN_CURRENT_STATE");
+      check_error(ds.file_prepare(id, "tools.iso"), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+      check_error(ds.file_prepare(kUnknownId, "nope.bin"), b, 404, "NOT_FOUND");
+    }
+  }
+}
+
+BOOST_DATA_TEST_CASE(bad_endpoint_type, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    check_error(ds.file_prepare(id, "tools.iso", "FTP"), b, 400, "INVALID_ARGUMENT");
+  }
+  {
+    MockFx fx(with({{"bad-endpoint-type", "invalid-request"}}));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    check_error(ds.file_prepare(id, "tools.iso", "FTP"), b, 400, "INVALID_REQUEST");
+    check_error(ds.file_prepare(id, "tools.iso", "DIRECT"), b, 403, "UNAUTHORIZED");
+    BOOST_TEST(status(ds.file_prepare(id, "tools.iso", "HTTPS")) == "PREPARED");
+  }
+}
+
+BOOST_DATA_TEST_CASE(file_list_order, bdata::make(kBindings), b) {
+  const std::map<std::string, std::vector<std::string>> orders = {
+      {"fixture", {"photon-5.ovf", "photon-5-disk1.vmdk", "photon-5.mf"}},
+      {"name", {"photon-5-disk1.vmdk", "photon-5.mf", "photon-5.ovf"}},
+      {"reversed", {"photon-5.mf", "photon-5-disk1.vmdk", "photon-5.ovf"}},
+  };
+  auto names = [](const Resp& r) {
+    std::vector<std::string> out;
+    for (const auto& f : r.v())
+      out.push_back(f.value("name", ""));
+    return out;
+  };
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    BOOST_TEST(names(ds.file_list(ds.make(kItemA))) == orders.at("fixture"));
+  }
+  for (const auto& [order, want] : orders) {
+    BOOST_TEST_CONTEXT("file-list-order " << order) {
+      MockFx fx(with({{"file-list-order", order}}));
+      Ds ds = fx.as_alice(b);
+      BOOST_TEST(names(ds.file_list(ds.make(kItemA))) == want);
+    }
+  }
+}
+
+BOOST_DATA_TEST_CASE(file_size, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(!ds.file_get(id, "tools.iso").v().contains("size"));
+  }
+  {
+    MockFx fx(with_delay({{"file-size", "always"}}, 3000));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemA);
+    BOOST_TEST(ds.file_list(id).v()[1] == json({{"name", "photon-5-disk1.vmdk"},
+                                                {"bytes_transferred", 0},
+                                                {"status", "UNPREPARED"},
+                                                {"size", 65536}}));
+    Resp preparing = ds.file_prepare(id, "photon-5.mf");
+    BOOST_TEST(preparing.v()["size"] == 1024);
+    BOOST_TEST(!preparing.v().contains("download_endpoint"));
+  }
+}
+
+BOOST_DATA_TEST_CASE(bytes_transferred, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(ds.file_prepare(id, "tools.iso").v()["bytes_transferred"] == 32768);
+  }
+  {
+    MockFx fx(with({{"bytes-transferred", "zero"}}));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    Resp r = ds.file_prepare(id, "tools.iso");
+    BOOST_TEST(status(r) == "PREPARED");
+    BOOST_TEST(r.v()["bytes_transferred"] == 0);
+    BOOST_TEST(r.v()["size"] == 32768);
+    BOOST_TEST(fx.http().get(uri_path(r.v()["download_endpoint"]["uri"])).body.size() == 32768u);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
