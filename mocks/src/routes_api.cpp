@@ -104,6 +104,7 @@ std::optional<Route> match_api(Ctx& ctx) {
     if (m != "POST") not_allowed(ctx, "GET, POST");
     if (action == "prepare")
       return Route{true, [&, id](const std::string& u) {
+                     if (st.variants().session_first) st.require_session(u, id);
                      json body = body_object(req);
                      std::string name = req_string(body, "file_name");
                      auto type = opt_string(body, "endpoint_type");

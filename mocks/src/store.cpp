@@ -293,6 +293,10 @@ json Store::session_json(const Session& s) const {
             {"expiration_time", faults_.has(Fault::BadDatetime) ? format_datetime_bad(s.expiration)
                                                                 : datetime(s.expiration)}};
   if (variants_.id_in_get) j["id"] = s.id;
+  if (variants_.extra_fields) {
+    j["owner"] = s.owner;
+    j["creation_time"] = datetime(s.created);
+  }
   if (s.error_message) {
     const std::string& text = *s.error_message;
     switch (variants_.fail_message) {
@@ -354,6 +358,10 @@ json Store::file_json(const Session& s, const FileState& f, Millis now,
          f.direct ? "ds:///vmfs/volumes/mock-datastore/contentlib-" +
                         pct_encode(s.library_item_id) + "/" + pct_encode(f.name)
                   : base_url + "/mock/v1/download/" + f.download_token + "/" + pct_encode(f.name)}};
+  }
+  if (variants_.extra_fields) {
+    j["storage_backing"] = "mock-datastore";
+    if (prepared) j["download_endpoint"]["method"] = "GET";
   }
   if (status == "ERROR")
     j["error_message"] = {
@@ -543,6 +551,12 @@ void Store::remove(const std::string& user, const std::string& id) {
       it = it->second.id == id ? tokens_.erase(it) : std::next(it);
   for (auto it = downloads_.begin(); it != downloads_.end();)
     it = it->second.first == id ? downloads_.erase(it) : std::next(it);
+}
+
+void Store::require_session(const std::string& user, const std::string& id) {
+  std::lock_guard lock(mu_);
+  purge_locked(clock_.now());
+  owned_locked(user, id);
 }
 
 // --- File -------------------------------------------------------------------------------------

@@ -51,6 +51,9 @@ class Store {
   void cancel(const std::string& user, const std::string& id);
   void fail(const std::string& user, const std::string& id, const std::string& message);
   void remove(const std::string& user, const std::string& id);
+  // Throws what any operation on the session would (NOT_FOUND, or UNAUTHORIZED under
+  // foreign-sessions=unauthorized); for body-check-order=session-first.
+  void require_session(const std::string& user, const std::string& id);
 
   // --- downloadsession.File (base_url: scheme://host:port used in download URIs) --------
   nlohmann::json file_list(const std::string& user, const std::string& id,

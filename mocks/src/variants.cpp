@@ -220,6 +220,65 @@ const std::vector<VariantInfo>& variant_catalogue() {
        false,
        "bytes_transferred of a PREPARED file: size = its size; zero = 0 (it 'may stay 0 until "
        "the client starts downloading', §5.2)"},
+      {"error-messages",
+       "mock",
+       {"mock", "vcenter", "bare"},
+       {"binding.error_envelope", "§3.1"},
+       false,
+       "the LocalizableMessage of error answers: mock = the mock's ids, texts and args; vcenter "
+       "= ids and texts in the style of vCenter's Content Library service (invented, e.g. "
+       "com.vmware.vdcs.cls-main.download_session_not_found; vapi.method.authentication.required "
+       "as older vCenters send it), the same args, plus localized and params (an object on "
+       "/api, a key/value list on /rest, §3.1); bare = the mock's ids, one generic text per "
+       "error type and empty args"},
+      {"rest-error-type",
+       "present",
+       {"present", "absent"},
+       {"binding.error_envelope", "§8.8"},
+       false,
+       "error_type inside /rest error values: present | absent (as before vSphere 6.7.2; the "
+       "type field still names the error). /api errors always carry it"},
+      {"extra-fields",
+       "none",
+       {"none", "present"},
+       {"model.shape", "binding.error_envelope"},
+       false,
+       "fields the reference does not define, in answers: none | present = the session model "
+       "gets owner and creation_time, every FileInfo storage_backing, a download_endpoint "
+       "method, an error value request_id and each of its messages severity. Lists of ids are "
+       "bare arrays and get nothing"},
+      {"connection-close",
+       "off",
+       {"off", "on"},
+       {"§2"},
+       false,
+       "on = every answer carries Connection: close and the mock closes the connection after "
+       "it (no keep-alive)"},
+      {"content-type",
+       "json",
+       {"json", "json-utf8"},
+       {"binding.error_envelope", "§2"},
+       false,
+       "the Content-Type of every JSON answer (results, errors, the clock routes): json = "
+       "application/json; json-utf8 = application/json;charset=utf-8"},
+      {"rest-bare-id",
+       "reject",
+       {"reject", "accept"},
+       {"§2(b)"},
+       false,
+       "a /rest instance path without the id: prefix (.../download-session/<id>): reject = 404 "
+       "(no route); accept = the same as with id: (§2(b): a mock 'may optionally accept a bare "
+       "id')"},
+      {"body-check-order",
+       "body-first",
+       {"body-first", "session-first"},
+       {"request.rejects_malformed", "keep_alive.requires_exists", "fail.requires_exists",
+        "file.prepare.requires_exists", "file.get.requires_exists"},
+       true,
+       "a malformed body (bad JSON, wrong types, a missing required field) on an unknown, gone "
+       "or foreign session, for keep_alive, cancel, fail, File.prepare and /rest File.get: "
+       "body-first = 400 INVALID_REQUEST; session-first = the session is looked up first: 404 "
+       "NOT_FOUND"},
   };
   return catalogue;
 }
@@ -316,6 +375,13 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   file_list_order = static_cast<FileListOrder>(index("file-list-order"));
   size_always = index("file-size") == 1;
   bytes_transferred_zero = index("bytes-transferred") == 1;
+  error_messages = static_cast<ErrorMessages>(index("error-messages"));
+  rest_error_type = index("rest-error-type") == 0;
+  extra_fields = index("extra-fields") == 1;
+  connection_close = index("connection-close") == 1;
+  json_utf8 = index("content-type") == 1;
+  rest_bare_id = index("rest-bare-id") == 1;
+  session_first = index("body-check-order") == 1;
 }
 
 }  // namespace detail

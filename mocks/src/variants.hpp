@@ -24,6 +24,7 @@ struct Variants {
   enum class PrepareTiming { Clock, Delayed, Polls };
   enum class FailingFile { None, Last, Named };
   enum class FileListOrder { Fixture, Name, Reversed };
+  enum class ErrorMessages { Mock, Vcenter, Bare };
 
   ProgressDecrease progress_decrease = ProgressDecrease::Accept;  // keepalive-progress-decrease
   ProgressRange progress_range = ProgressRange::Reject;           // keepalive-progress-range
@@ -52,6 +53,18 @@ struct Variants {
   FileListOrder file_list_order = FileListOrder::Fixture;         // file-list-order
   bool size_always = false;                                       // file-size
   bool bytes_transferred_zero = false;                            // bytes-transferred
+  ErrorMessages error_messages = ErrorMessages::Mock;             // error-messages
+  bool rest_error_type = true;                                    // rest-error-type
+  bool extra_fields = false;                                      // extra-fields
+  bool connection_close = false;                                  // connection-close
+  bool json_utf8 = false;                                         // content-type
+  bool rest_bare_id = false;                                      // rest-bare-id
+  bool session_first = false;                                     // body-check-order
+
+  // The Content-Type of JSON answers.
+  const char* json_type() const {
+    return json_utf8 ? "application/json;charset=utf-8" : "application/json";
+  }
 };
 
 // Throws std::invalid_argument unless `name` is catalogued and `value` one of its values.

@@ -1,5 +1,8 @@
 // Behaviour variants: the catalogue, option validation, and for every variant value that the
 // mock behaves as the catalogue says (and, for the default, as before).
+#include <poll.h>
+#include <unistd.h>
+
 #include <boost/test/data/test_case.hpp>
 #include <fstream>
 #include <functional>
@@ -941,6 +944,241 @@ BOOST_DATA_TEST_CASE(bytes_transferred, bdata::make(kBindings), b) {
     BOOST_TEST(r.v()["bytes_transferred"] == 0);
     BOOST_TEST(r.v()["size"] == 32768);
     BOOST_TEST(fx.http().get(uri_path(r.v()["download_endpoint"]["uri"])).body.size() == 32768u);
+  }
+}
+
+// --- the wire: error messages, envelopes, headers, paths -------------------------------------
+
+namespace {
+const json& error_value(const Resp& r) {
+  return r.binding == B::Rest ? r.j["value"] : r.j;
+}
+}  // namespace
+
+BOOST_DATA_TEST_CASE(error_messages, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Resp r = fx.as_alice(b).get(kUnknownId);
+    BOOST_TEST(error_value(r)["messages"][0] ==
+               json({{"id", "com.vmware.content.library.item.downloadsession.not_found"},
+                     {"default_message", "Download session " + kUnknownId + " does not exist."},
+                     {"args", {kUnknownId}}}));
+  }
+  {
+    MockFx fx(with({{"error-messages", "vcenter"}}));
+    Ds ds = fx.as_alice(b);
+    Resp r = ds.get(kUnknownId);
+    check_error(r, b, 404, "NOT_FOUND");
+    const std::string text =
+        "Download session with identifier " + kUnknownId + " could not be found.";
+    json params = b == B::Api ? json{{"0", {{"s", kUnknownId}}}}
+                              : json::array({{{"key", "0"}, {"value", {{"s", kUnknownId}}}}});
+    BOOST_TEST(error_value(r)["messages"][0] ==
+               json({{"id", "com.vmware.vdcs.cls-main.download_session_not_found"},
+                     {"default_message", text},
+                     {"args", {kUnknownId}},
+                     {"localized", text},
+                     {"params", params}}));
+    std::string id = ds.make();
+    ds.cancel(id);
+    Resp twice = ds.cancel(id);
+    check_error(twice, b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+    BOOST_TEST(error_value(twice)["messages"][0]["default_message"] ==
+               "Cannot perform cancel on download session " + id +
+                   ": the session is in state CANCELED.");
+    Resp anonymous = fx.http().get(Ds::sessions(b), {}, b);
+    check_error(anonymous, b, 401, "UNAUTHENTICATED");
+    BOOST_TEST(error_value(anonymous)["messages"][0] ==
+               json({{"id", "vapi.method.authentication.required"},
+                     {"default_message", "This method requires authentication."},
+                     {"args", json::array()},
+                     {"localized", "This method requires authentication."}}));
+    Resp other = ds.file_get(id, "nope.bin");  // not in the table: the id's last segment
+    check_error(other, b, 400, "INVALID_ARGUMENT");
+    BOOST_TEST(error_value(other)["messages"][0]["id"] ==
+               "com.vmware.vdcs.cls-main.invalid_argument");
+  }
+  {
+    MockFx fx(with({{"error-messages", "bare"}}));
+    Resp r = fx.as_alice(b).get(kUnknownId);
+    check_error(r, b, 404, "NOT_FOUND");
+    BOOST_TEST(error_value(r)["messages"][0] ==
+               json({{"id", "com.vmware.content.library.item.downloadsession.not_found"},
+                     {"default_message", "The object was not found."},
+                     {"args", json::array()}}));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(rest_error_type) {
+  {
+    MockFx fx;
+    BOOST_TEST(fx.as_alice(B::Rest).get(kUnknownId).j["value"]["error_type"] == "NOT_FOUND");
+  }
+  MockFx fx(with({{"rest-error-type", "absent"}}));
+  Resp rest = fx.as_alice(B::Rest).get(kUnknownId);
+  BOOST_TEST(rest.status == 404);
+  BOOST_TEST(rest.j["type"] == "com.vmware.vapi.std.errors.not_found");
+  BOOST_TEST(!rest.j["value"].contains("error_type"));
+  BOOST_TEST(rest.j["value"]["messages"].size() == 1u);
+  check_error(fx.as_alice(B::Api).get(kUnknownId), B::Api, 404, "NOT_FOUND");
+}
+
+BOOST_DATA_TEST_CASE(extra_fields, bdata::make(kBindings), b) {
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(ds.get(id).v().size() == 6u);
+    BOOST_TEST(ds.file_prepare(id, "tools.iso").v().size() == 5u);
+  }
+  MockFx fx(with({{"extra-fields", "present"}}));
+  Ds ds = fx.as_alice(b);
+  std::string id = ds.make(kItemB);
+  json g = ds.get(id).v();
+  BOOST_TEST(g["owner"] == "alice");
+  BOOST_TEST(g["creation_time"] == "2030-01-01T00:00:00.000Z");
+  BOOST_TEST(g["state"] == "ACTIVE");
+  BOOST_TEST(ds.file_list(id).v()[0]["storage_backing"] == "mock-datastore");
+  json f = ds.file_prepare(id, "tools.iso").v();
+  BOOST_TEST(f["storage_backing"] == "mock-datastore");
+  BOOST_TEST(f["download_endpoint"]["method"] == "GET");
+  BOOST_TEST(fx.http().get(uri_path(f["download_endpoint"]["uri"])).status == 200);
+  Resp e = ds.get(kUnknownId);
+  check_error(e, b, 404, "NOT_FOUND");
+  BOOST_TEST(error_value(e)["request_id"] == "dsmock-0");
+  BOOST_TEST(error_value(e)["messages"][0]["severity"] == "ERROR");
+  BOOST_TEST(ds.list().v() == json::array({id}));  // a bare array
+}
+
+BOOST_AUTO_TEST_CASE(connection_close) {
+  const std::string two =
+      "GET /mock/v1/clock HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /mock/v1/clock HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto answers = [](const std::string& out) {
+    std::size_t n = 0;
+    for (auto p = out.find("HTTP/1.1 200"); p != std::string::npos;
+         p = out.find("HTTP/1.1 200", p + 1))
+      ++n;
+    return n;
+  };
+  {
+    dsmock::Server s(Mock::virtual_opts());
+    std::string out = s.serve_raw(two);
+    BOOST_TEST(answers(out) == 2u);
+    BOOST_TEST(out.find("Connection: close") == std::string::npos);
+  }
+  {
+    dsmock::Server s(with({{"connection-close", "on"}}));
+    std::string out = s.serve_raw(two);
+    BOOST_TEST(answers(out) == 1u);
+    BOOST_TEST(out.find("Connection: close\r\n") != std::string::npos);
+  }
+  // Over a socket: the answer says close, and the mock closes at once (no 2 s keep-alive).
+  for (const std::string value : {"off", "on"}) {
+    BOOST_TEST_CONTEXT("connection-close " << value) {
+      Mock m(with({{"connection-close", value}}));
+      int fd = connect_loopback(m.port);
+      const std::string one = "GET /mock/v1/clock HTTP/1.1\r\nHost: x\r\n\r\n";
+      BOOST_REQUIRE(::send(fd, one.data(), one.size(), 0) == static_cast<ssize_t>(one.size()));
+      std::string got;
+      bool eof = false;
+      const auto start = std::chrono::steady_clock::now();
+      while (!eof && std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1000)) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0) continue;
+        char buf[4096];
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0)
+          eof = true;
+        else
+          got.append(buf, static_cast<std::size_t>(n));
+      }
+      ::close(fd);
+      BOOST_TEST(got.rfind("HTTP/1.1 200", 0) == 0u);
+      BOOST_TEST((got.find("Connection: close\r\n") != std::string::npos) == (value == "on"));
+      BOOST_TEST(eof == (value == "on"));
+    }
+  }
+}
+
+BOOST_DATA_TEST_CASE(content_type, bdata::make(kBindings), b) {
+  for (const std::string value : {"json", "json-utf8"}) {
+    BOOST_TEST_CONTEXT("content-type " << value) {
+      const std::string want =
+          value == "json" ? "application/json" : "application/json;charset=utf-8";
+      MockFx fx(with({{"content-type", value}}));
+      Ds ds = fx.as_alice(b);
+      std::string id = ds.make(kItemB);
+      auto type = [](const Resp& r) {
+        auto it = r.headers.find("Content-Type");
+        return it == r.headers.end() ? std::string() : it->second;
+      };
+      BOOST_TEST(type(ds.get(id)) == want);
+      BOOST_TEST(type(ds.list()) == want);
+      BOOST_TEST(type(ds.create(kItemB)) == want);
+      BOOST_TEST(type(ds.get(kUnknownId)) == want);
+      BOOST_TEST(type(fx.http().get("/mock/v1/clock")) == want);
+      BOOST_TEST(type(fx.http().get("/no/such/route")) == want);
+      Resp file = ds.file_prepare(id, "tools.iso");
+      BOOST_TEST(type(file) == want);
+      BOOST_TEST(type(fx.http().get(uri_path(file.v()["download_endpoint"]["uri"]))) ==
+                 "application/octet-stream");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(rest_bare_id) {
+  const std::string files = "/rest/com/vmware/content/library/item/downloadsession/file";
+  {
+    MockFx fx;
+    Ds ds = fx.as_alice(B::Rest);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(ds.send("GET", Ds::sessions(B::Rest) + "/" + id).status == 404);
+  }
+  MockFx fx(with({{"rest-bare-id", "accept"}}));
+  Ds ds = fx.as_alice(B::Rest);
+  std::string id = ds.make(kItemB);
+  Resp bare = ds.send("GET", Ds::sessions(B::Rest) + "/" + id);
+  BOOST_TEST(bare.status == 200);
+  BOOST_TEST(bare.v() == ds.get(id).v());
+  BOOST_TEST(ds.post(Ds::sessions(B::Rest) + "/" + id + "?~action=keep-alive",
+                     json{{"progress", 7}}.dump())
+                 .status == 200);
+  BOOST_TEST(progress(ds, id) == 7);
+  Resp f = ds.post(files + "/" + id + "?~action=prepare", json{{"file_name", "tools.iso"}}.dump());
+  BOOST_TEST(f.v()["status"] == "PREPARED");
+  check_error(ds.send("GET", Ds::sessions(B::Rest) + "/" + kUnknownId), B::Rest, 404, "NOT_FOUND");
+  BOOST_TEST(ds.send("DELETE", Ds::sessions(B::Rest) + "/" + id).status == 200);
+  check_error(ds.get(id), B::Rest, 404, "NOT_FOUND");
+}
+
+BOOST_DATA_TEST_CASE(body_check_order, bdata::make(kBindings), b) {
+  for (const std::string order : {"body-first", "session-first"}) {
+    BOOST_TEST_CONTEXT("body-check-order " << order) {
+      MockFx fx(with({{"body-check-order", order}}));
+      Ds ds = fx.as_alice(b), bob = fx.as_bob(b);
+      const std::string bobs = bob.make(kItemB);
+      const bool session = order == "session-first";
+      for (const std::string& id : {kUnknownId, bobs}) {
+        auto expect = [&](const Resp& r) {
+          if (session)
+            check_error(r, b, 404, "NOT_FOUND");
+          else
+            check_error(r, b, 400, "INVALID_REQUEST");
+        };
+        expect(ds.keep_alive_raw(id, "{not json"));
+        expect(ds.keep_alive_raw(id, R"({"progress":"x"})"));
+        expect(ds.post(ds.instance(id) + "?" + ds.act("cancel"), "[1]"));
+        expect(ds.fail_raw(id, "{}"));
+        expect(ds.file_prepare_raw(id, "{}"));
+        if (b == B::Rest) expect(ds.post(ds.files(id) + "/id:" + id + "?~action=get", "{}"));
+      }
+      // On one's own session the body is refused either way.
+      std::string mine = ds.make(kItemB);
+      check_error(ds.keep_alive_raw(mine, "{not json"), b, 400, "INVALID_REQUEST");
+      check_error(ds.fail_raw(mine, "{}"), b, 400, "INVALID_REQUEST");
+      check_error(ds.file_prepare_raw(mine, "{}"), b, 400, "INVALID_REQUEST");
+    }
   }
 }
 
