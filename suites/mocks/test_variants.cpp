@@ -23,6 +23,11 @@ dsmock::Options with(VariantMap variants) {
   return o;
 }
 
+// The variant set to `value`, or not given at all for "" (the default must behave the same).
+dsmock::Options with_value(const std::string& name, const std::string& value) {
+  return value.empty() ? Mock::virtual_opts() : with({{name, value}});
+}
+
 // Every clause id of the shipped spec: each object with an "id" and a "provenance".
 void collect_clauses(const json& j, std::map<std::string, std::string>& out) {
   if (j.is_object()) {
@@ -426,6 +431,18 @@ BOOST_DATA_TEST_CASE(create_unused_fields, bdata::make(kBindings), b) {
 
 // --- the session model, ownership and the lease ----------------------------------------------
 
+BOOST_DATA_TEST_CASE(foreign_sessions_default, bdata::make(kBindings), b) {
+  MockFx fx;
+  Ds alice = fx.as_alice(b), bob = fx.as_bob(b);
+  std::string id = alice.make(kItemB);
+  check_error(bob.get(id), b, 404, "NOT_FOUND");
+  check_error(bob.keep_alive(id), b, 404, "NOT_FOUND");
+  check_error(bob.file_prepare(id, "tools.iso"), b, 404, "NOT_FOUND");
+  check_error(bob.del(id), b, 404, "NOT_FOUND");
+  BOOST_TEST(bob.list().v().empty());
+  BOOST_TEST(alice.get(id).status == 200);
+}
+
 BOOST_DATA_TEST_CASE(foreign_sessions_unauthorized, bdata::make(kBindings), b) {
   MockFx fx(with({{"foreign-sessions", "unauthorized"}}));
   Ds alice = fx.as_alice(b), bob = fx.as_bob(b);
@@ -535,15 +552,15 @@ BOOST_DATA_TEST_CASE(lease_renewal, bdata::make(kBindings), b) {
 }
 
 BOOST_DATA_TEST_CASE(list_order, bdata::make(kBindings), b) {
-  for (const std::string order : {"by-id", "creation", "newest-first"}) {
-    BOOST_TEST_CONTEXT("list-order " << order) {
-      MockFx fx(with({{"list-order", order}}));
+  for (const std::string order : {"", "by-id", "creation", "newest-first"}) {
+    BOOST_TEST_CONTEXT("list-order '" << order << "'") {
+      MockFx fx(with_value("list-order", order));
       Ds ds = fx.as_alice(b);
       std::vector<std::string> created;
       for (int i = 0; i < 6; ++i)
         created.push_back(ds.make(i % 2 ? kItemA : kItemB));
       std::vector<std::string> want = created;
-      if (order == "by-id") std::sort(want.begin(), want.end());
+      if (order == "by-id" || order.empty()) std::sort(want.begin(), want.end());
       if (order == "newest-first") std::reverse(want.begin(), want.end());
       BOOST_TEST(ds.list().v() == json(want));
       std::vector<std::string> only_a;
@@ -845,9 +862,9 @@ BOOST_DATA_TEST_CASE(prepare_inactive, bdata::make(kBindings), b) {
 }
 
 BOOST_DATA_TEST_CASE(prepare_check_order, bdata::make(kBindings), b) {
-  for (const std::string order : {"state-first", "arguments-first"}) {
-    BOOST_TEST_CONTEXT("prepare-check-order " << order) {
-      MockFx fx(with({{"prepare-check-order", order}}));
+  for (const std::string order : {"", "state-first", "arguments-first"}) {
+    BOOST_TEST_CONTEXT("prepare-check-order '" << order << "'") {
+      MockFx fx(with_value("prepare-check-order", order));
       Ds ds = fx.as_alice(b);
       std::string id = ds.make(kItemB);
       ds.cancel(id);
@@ -1074,9 +1091,9 @@ BOOST_AUTO_TEST_CASE(connection_close) {
     BOOST_TEST(out.find("Connection: close\r\n") != std::string::npos);
   }
   // Over a socket: the answer says close, and the mock closes at once (no 2 s keep-alive).
-  for (const std::string value : {"off", "on"}) {
-    BOOST_TEST_CONTEXT("connection-close " << value) {
-      Mock m(with({{"connection-close", value}}));
+  for (const std::string value : {"", "off", "on"}) {
+    BOOST_TEST_CONTEXT("connection-close '" << value << "'") {
+      Mock m(with_value("connection-close", value));
       int fd = connect_loopback(m.port);
       const std::string one = "GET /mock/v1/clock HTTP/1.1\r\nHost: x\r\n\r\n";
       BOOST_REQUIRE(::send(fd, one.data(), one.size(), 0) == static_cast<ssize_t>(one.size()));
@@ -1102,11 +1119,11 @@ BOOST_AUTO_TEST_CASE(connection_close) {
 }
 
 BOOST_DATA_TEST_CASE(content_type, bdata::make(kBindings), b) {
-  for (const std::string value : {"json", "json-utf8"}) {
-    BOOST_TEST_CONTEXT("content-type " << value) {
+  for (const std::string value : {"", "json", "json-utf8"}) {
+    BOOST_TEST_CONTEXT("content-type '" << value << "'") {
       const std::string want =
-          value == "json" ? "application/json" : "application/json;charset=utf-8";
-      MockFx fx(with({{"content-type", value}}));
+          value == "json-utf8" ? "application/json;charset=utf-8" : "application/json";
+      MockFx fx(with_value("content-type", value));
       Ds ds = fx.as_alice(b);
       std::string id = ds.make(kItemB);
       auto type = [](const Resp& r) {
@@ -1153,9 +1170,9 @@ BOOST_AUTO_TEST_CASE(rest_bare_id) {
 }
 
 BOOST_DATA_TEST_CASE(body_check_order, bdata::make(kBindings), b) {
-  for (const std::string order : {"body-first", "session-first"}) {
-    BOOST_TEST_CONTEXT("body-check-order " << order) {
-      MockFx fx(with({{"body-check-order", order}}));
+  for (const std::string order : {"", "body-first", "session-first"}) {
+    BOOST_TEST_CONTEXT("body-check-order '" << order << "'") {
+      MockFx fx(with_value("body-check-order", order));
       Ds ds = fx.as_alice(b), bob = fx.as_bob(b);
       const std::string bobs = bob.make(kItemB);
       const bool session = order == "session-first";
