@@ -1,14 +1,19 @@
 #include "embedded_mock.hpp"
 
+#include <algorithm>
+#include <string>
+
 namespace conformance::cli {
 
 EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std::string& binding,
-                                 double prepare_delay_s) {
+                                 double prepare_delay_s,
+                                 const std::map<std::string, std::string>& variants) {
   EmbeddedMock m;
   dsmock::Options mo;
   mo.virtual_clock = true;
   mo.prepare_delay = std::chrono::milliseconds(static_cast<long>(prepare_delay_s * 1000));
   mo.faults = faults;
+  mo.variants = variants;
   m.server = std::make_unique<dsmock::Server>(mo);
   m.server->start();
   const auto& eff = m.server->options();
@@ -28,6 +33,19 @@ EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std:
   p.session_timeout_s = static_cast<double>(eff.session_timeout.count()) / 1000.0;
   p.prepare_timeout_s = prepare_delay_s + 1;
   p.request_timeout_s = 10;
+  // Variants that change what the profile states about the server.
+  auto variant = [&eff](const char* name) {
+    auto it = eff.variants.find(name);
+    return it == eff.variants.end() ? std::string() : it->second;
+  };
+  if (const std::string grace = variant("expiry-grace"); !grace.empty())
+    p.cleanup_grace_s = std::stod(grace);
+  if (variant("direct-endpoint") == "allowed")
+    for (auto& u : p.users)
+      u.privileges = std::vector<std::string>{"ContentLibrary.ReadStorage"};
+  if (const std::string timing = variant("prepare-timing");
+      timing == "delayed" || timing == "polls")
+    p.prepare_timeout_s = std::max(prepare_delay_s, 1.0) + 1;  // they take at least 1 s
   return m;
 }
 

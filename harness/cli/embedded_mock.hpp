@@ -2,6 +2,7 @@
 // with the virtual clock, and the profile that describes it.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -16,9 +17,12 @@ struct EmbeddedMock {
   engine::Profile profile;
 };
 
-// Starts the mock with these faults. Throws std::invalid_argument for an unknown
-// fault, std::runtime_error when it cannot start.
+// Starts the mock with these faults and variants (name -> value), and describes it in the
+// profile: a variant that changes what the profile states (a cleanup grace, privileges, the
+// time a prepare takes) changes the profile too. Throws std::invalid_argument for an unknown
+// fault or variant or a bad variant value, std::runtime_error when it cannot start.
 EmbeddedMock start_embedded_mock(const std::set<std::string>& faults,
-                                 const std::string& binding = "api", double prepare_delay_s = 2);
+                                 const std::string& binding = "api", double prepare_delay_s = 2,
+                                 const std::map<std::string, std::string>& variants = {});
 
 }  // namespace conformance::cli

@@ -72,6 +72,7 @@ struct RunOptions {
   bool no_shrink = false;
   double shrink_budget = 60;
   std::vector<std::string> faults;
+  std::vector<std::string> variants;  // NAME=VALUE, for the embedded mock
   std::string ca_file;
   bool insecure = false;
   double mock_prepare_delay = 2;
@@ -90,6 +91,8 @@ std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
   if (!o.binding.empty()) cmd << " --binding " << o.binding;
   for (const auto& f : o.faults)
     cmd << " --fault " << f;
+  for (const auto& v : o.variants)
+    cmd << " --variant " << v;
   if (o.strictness != "inferred") cmd << " --strictness " << o.strictness;
   if (o.on_transport_error != "finding") cmd << " --on-transport-error " << o.on_transport_error;
   cmd << " --seed " << seed << " --sequences " << o.sequences << " --max-steps " << o.max_steps;
@@ -107,8 +110,11 @@ void setup_target(TargetSetup& t, const spec::Spec& spec, const RunOptions& o) {
     if (!o.profile.empty())
       throw UsageError("--profile goes with --target URL, not with the embedded mock");
     try {
-      t.mock =
-          cli::start_embedded_mock({o.faults.begin(), o.faults.end()}, "api", o.mock_prepare_delay);
+      dsmock::Options variants;
+      for (const auto& v : o.variants)
+        dsmock::add_variant(variants, v);
+      t.mock = cli::start_embedded_mock({o.faults.begin(), o.faults.end()}, "api",
+                                        o.mock_prepare_delay, variants.variants);
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
@@ -117,6 +123,7 @@ void setup_target(TargetSetup& t, const spec::Spec& spec, const RunOptions& o) {
     if (o.profile.empty())
       throw UsageError("--target URL needs --profile FILE (see README, Profiles)");
     if (!o.faults.empty()) throw UsageError("--fault applies to the embedded mock only");
+    if (!o.variants.empty()) throw UsageError("--variant applies to the embedded mock only");
     t.profile = engine::load_profile(o.profile);
     t.profile.url = o.target;
   }
@@ -319,6 +326,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     cmd->add_option("--fault", o.faults,
                     "mock fault to inject (repeatable; see download-session-mock --list-faults)");
+    cmd->add_option("--variant", o.variants,
+                    "NAME=VALUE: a mock behaviour variant (repeatable; see "
+                    "download-session-mock --list-variants)");
     cmd->add_option("--ca-file", o.ca_file, "CA bundle to verify the target's TLS certificate")
         ->check(CLI::ExistingFile);
     cmd->add_flag("--insecure", o.insecure, "do not verify the target's TLS certificate");

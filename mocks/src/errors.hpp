@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "variants.hpp"
+
 namespace dsmock::detail {
 
 enum class Binding { Api, Rest };
@@ -42,8 +44,9 @@ const char* error_type_name(ErrorType t);       // e.g. NOT_FOUND
 std::string rest_error_type_name(ErrorType t);  // e.g. com.vmware.vapi.std.errors.not_found
 int http_status(ErrorType t);
 
-// The binding's error body.
-nlohmann::json error_body(const ApiError& e, Binding b);
+// The binding's error body, as the error-messages, rest-error-type and extra-fields variants
+// shape it.
+nlohmann::json error_body(const ApiError& e, Binding b, const Variants& variants = {});
 
 // JSON text for the wire; invalid UTF-8 coming from client input is replaced, never thrown.
 std::string to_wire(const nlohmann::json& j);

@@ -55,8 +55,8 @@ int main(int argc, char** argv) {
   dsmock::Options opts;
   std::string users, fixtures, clock = "wall", tls_cert, tls_key;
   double session_timeout = 300, prepare_delay = 0;
-  std::vector<std::string> faults;
-  bool list_faults = false;
+  std::vector<std::string> faults, variants;
+  bool list_faults = false, list_variants = false;
   app.add_option("--port", opts.port, "TCP port (0 = ephemeral; the URL is printed)")
       ->check(CLI::Range(0, 65535));
   app.add_option("--bind", opts.bind, "address to bind")->capture_default_str();
@@ -71,6 +71,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--fault", faults, "inject a named fault (repeatable; see --list-faults)");
   app.add_flag("--list-faults", list_faults, "print the fault catalogue and exit");
+  app.add_option("--variant", variants,
+                 "NAME=VALUE: a behaviour variant (repeatable; see --list-variants)");
+  app.add_flag("--list-variants", list_variants, "print the variant catalogue and exit");
   app.add_flag("--log-requests", opts.log_requests, "log requests to stderr (secrets redacted)");
   app.add_option("--tls-cert", tls_cert, "PEM certificate (with --tls-key: serve HTTPS)");
   app.add_option("--tls-key", tls_key, "PEM private key");
@@ -94,7 +97,29 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (list_variants) {
+    for (const auto& v : dsmock::variant_catalogue()) {
+      std::string values, clauses;
+      for (const auto& x : v.values)
+        values += (values.empty() ? "" : "|") + x;
+      for (const auto& c : v.clauses)
+        clauses += (clauses.empty() ? "" : ",") + c;
+      std::cout << v.name << '\t' << v.default_value << '\t' << values << '\t' << clauses << '\t'
+                << v.description << (v.needs_documented ? " [needs --strictness documented]" : "")
+                << '\n';
+    }
+    std::cout.flush();
+    return 0;
+  }
+
   std::string err;
+  for (const auto& v : variants) {
+    try {
+      dsmock::add_variant(opts, v);
+    } catch (const std::invalid_argument& e) {
+      return usage_error(std::string("--variant: ") + e.what());
+    }
+  }
   if (!users.empty() && !parse_users(users, opts.users, err)) return usage_error(err);
   if (!to_millis(session_timeout, "--session-timeout", opts.session_timeout, err) ||
       !to_millis(prepare_delay, "--prepare-delay", opts.prepare_delay, err))

@@ -19,8 +19,18 @@ Reply none(int status = 204) {
   return Reply{status, std::nullopt};
 }
 
-// Client-Token header, then client_token header, then client_token query parameter.
-std::optional<std::string> client_token(const httplib::Request& req) {
+// Client-Token header, then client_token header, then client_token query parameter; or only
+// one of them (client-token-transport).
+std::optional<std::string> client_token(const httplib::Request& req,
+                                        Variants::TokenTransport transport) {
+  switch (transport) {
+    case Variants::TokenTransport::Header:
+      return header(req, "Client-Token");
+    case Variants::TokenTransport::Query:
+      return query(req, "client_token");
+    case Variants::TokenTransport::All:
+      break;
+  }
   if (auto t = header(req, "Client-Token")) return t;
   if (auto t = header(req, "client_token")) return t;
   return query(req, "client_token");
@@ -63,7 +73,7 @@ std::optional<Route> match_api(Ctx& ctx) {
     if (m == "POST") {
       if (req.has_param("action")) return std::nullopt;
       return Route{true, [&](const std::string& user) {
-                     auto token = client_token(req);
+                     auto token = client_token(req, st.variants().token_transport);
                      return created(st.create(user, token, body_object(req)));
                    }};
     }
@@ -94,6 +104,7 @@ std::optional<Route> match_api(Ctx& ctx) {
     if (m != "POST") not_allowed(ctx, "GET, POST");
     if (action == "prepare")
       return Route{true, [&, id](const std::string& u) {
+                     if (st.variants().session_first) st.require_session(u, id);
                      json body = body_object(req);
                      std::string name = req_string(body, "file_name");
                      auto type = opt_string(body, "endpoint_type");

@@ -18,10 +18,15 @@ Reply none(int status = 200) {
   return Reply{status, std::nullopt};
 }
 
-// The id of an "id:{id}" segment (split at the first "id:" only; ids may contain colons).
-std::optional<std::string> instance_id(const std::string& path, const std::string& base) {
-  if (!starts_with(path, base + "/id:")) return std::nullopt;
-  std::string id = path.substr(base.size() + 4);
+// The id of an "id:{id}" segment (split at the first "id:" only; ids may contain colons), or
+// of a bare "{id}" segment when bare ids are accepted (rest-bare-id).
+std::optional<std::string> instance_id(const std::string& path, const std::string& base,
+                                       bool bare_ok) {
+  std::string id;
+  if (starts_with(path, base + "/id:"))
+    id = path.substr(base.size() + 4);
+  else if (bare_ok && starts_with(path, base + "/"))
+    id = path.substr(base.size() + 1);
   if (id.empty() || id.find('/') != std::string::npos) return std::nullopt;
   return id;
 }
@@ -72,7 +77,8 @@ std::optional<Route> match_rest(Ctx& ctx) {
     not_allowed(ctx, "GET, POST");
   }
 
-  if (auto id = instance_id(path, kSessions))
+  const bool bare_ok = st.variants().rest_bare_id;
+  if (auto id = instance_id(path, kSessions, bare_ok))
     return session_instance_route(ctx, *id, action, {value, 200, 200, 204});
 
   if (path == kFiles) {
@@ -85,16 +91,18 @@ std::optional<Route> match_rest(Ctx& ctx) {
                  }};
   }
 
-  if (auto id_opt = instance_id(path, kFiles)) {
+  if (auto id_opt = instance_id(path, kFiles, bare_ok)) {
     const std::string id = *id_opt;
     if (m != "POST") not_allowed(ctx, "POST");
     if (action == "get")
       return Route{true, [&, id](const std::string& u) {
+                     if (st.variants().session_first) st.require_session(u, id);
                      json body = body_object(req);
                      return value(st.file_get(u, id, req_string(body, "file_name"), ctx.base_url));
                    }};
     if (action == "prepare")
       return Route{true, [&, id](const std::string& u) {
+                     if (st.variants().session_first) st.require_session(u, id);
                      json body = body_object(req);
                      std::string name = req_string(body, "file_name");
                      auto type = opt_string(body, "endpoint_type");

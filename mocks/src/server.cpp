@@ -32,9 +32,10 @@ Binding binding_of(const std::string& path) {
   return path == "/rest" || detail::starts_with(path, "/rest/") ? Binding::Rest : Binding::Api;
 }
 
-void write_error(httplib::Response& res, const ApiError& e, Binding b) {
+void write_error(httplib::Response& res, const ApiError& e, Binding b,
+                 const detail::Variants& variants) {
   res.status = e.status();
-  res.set_content(detail::to_wire(detail::error_body(e, b)), "application/json");
+  res.set_content(detail::to_wire(detail::error_body(e, b, variants)), variants.json_type());
 }
 
 // The generic error for statuses produced by httplib itself (bad request line, 413, 414...).
@@ -136,6 +137,7 @@ class RawHttp : public httplib::Server {
 
 struct Server::Impl {
   Options opts;
+  detail::Variants variants;  // from opts.variants, set before the first request
   std::unique_ptr<httplib::Server> http;
   std::unique_ptr<detail::Store> store;
   std::thread thread;
@@ -184,15 +186,15 @@ struct Server::Impl {
       if (route->auth) user = store->authenticate(detail::session_token(req));
       detail::Reply reply = route->run(user);
       res.status = reply.status;
-      if (reply.body) res.set_content(detail::to_wire(*reply.body), "application/json");
+      if (reply.body) res.set_content(detail::to_wire(*reply.body), variants.json_type());
     } catch (const ApiError& e) {
-      write_error(res, e, b);
+      write_error(res, e, b, variants);
     } catch (const std::exception& e) {
       write_error(res,
                   ApiError(ErrorType::InternalServerError,
                            "com.vmware.vapi.std.errors.internal_server_error",
                            std::string("Internal server error: ") + e.what(), {}),
-                  b);
+                  b, variants);
     }
   }
 
@@ -257,7 +259,7 @@ struct Server::Impl {
       if (ctx.method != "GET") detail::not_allowed(ctx, "GET");
       res.status = 200;
       res.set_content(detail::to_wire({{"now", store->now_string()}, {"mode", "virtual"}}),
-                      "application/json");
+                      variants.json_type());
       return;
     }
     if (path == "/mock/v1/clock/advance") {
@@ -271,7 +273,7 @@ struct Server::Impl {
         throw detail::invalid_argument("milliseconds would move the clock past 9999");
       std::string now = store->advance(it->get<std::int64_t>());
       res.status = 200;
-      res.set_content(detail::to_wire({{"now", now}}), "application/json");
+      res.set_content(detail::to_wire({{"now", now}}), variants.json_type());
       return;
     }
     if (path == "/mock/v1/reset") {
@@ -288,7 +290,9 @@ struct Server::Impl {
     http.set_read_timeout(10, 0);
     http.set_write_timeout(10, 0);
     http.set_keep_alive_timeout(2);
-    http.set_keep_alive_max_count(100);
+    // connection-close: one request per connection; httplib then answers Connection: close
+    // and closes.
+    http.set_keep_alive_max_count(variants.connection_close ? 1 : 100);
     http.set_payload_max_length(kMaxBody);
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {
       handle(req, res);
@@ -308,17 +312,17 @@ struct Server::Impl {
       handle(req, res);
       return httplib::Server::HandlerResponse::Handled;
     });
-    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
-      write_error(res, generic_error(res.status), binding_of(req.path));
+      write_error(res, generic_error(res.status), binding_of(req.path), variants);
     });
-    http.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
-                                  std::exception_ptr) {
+    http.set_exception_handler([this](const httplib::Request& req, httplib::Response& res,
+                                      std::exception_ptr) {
       write_error(
           res,
           ApiError(ErrorType::InternalServerError,
                    "com.vmware.vapi.std.errors.internal_server_error", "Internal server error."),
-          binding_of(req.path));
+          binding_of(req.path), variants);
     });
     if (opts.log_requests) {
       http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
@@ -355,7 +359,8 @@ int Server::start() {
   Impl& im = *impl_;
   if (im.thread.joinable()) return im.port;
   const Options& o = im.opts;
-  detail::Faults faults(o.faults);  // throws std::invalid_argument on an unknown name
+  detail::Faults faults(o.faults);        // throws std::invalid_argument on an unknown name
+  detail::Variants variants(o.variants);  // ... and on an unknown variant or a bad value
   if (o.tls_cert.empty() != o.tls_key.empty())
     throw std::invalid_argument("TLS needs both a certificate and a key");
   if (o.port < 0 || o.port > 65535)
@@ -370,7 +375,8 @@ int Server::start() {
   } else {
     http = std::make_unique<httplib::Server>();
   }
-  im.store = std::make_unique<detail::Store>(o, faults);
+  im.store = std::make_unique<detail::Store>(o, faults, variants);
+  im.variants = variants;
 
   http->new_task_queue = [] { return new httplib::ThreadPool(64); };
   // httplib's default socket options add SO_REUSEPORT, which would let a second server bind
@@ -423,7 +429,9 @@ std::string Server::serve_raw(std::string_view input) {
     std::lock_guard lock(im.raw_mu);
     if (!im.store) {
       detail::Faults faults(im.opts.faults);  // throws std::invalid_argument on an unknown name
-      im.store = std::make_unique<detail::Store>(im.opts, faults);
+      detail::Variants variants(im.opts.variants);  // ... an unknown variant or a bad value
+      im.store = std::make_unique<detail::Store>(im.opts, faults, variants);
+      im.variants = variants;
     }
     if (!im.raw) {
       auto fresh = std::make_unique<RawHttp>();

@@ -2,6 +2,7 @@
 
 #include <uuid/uuid.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -63,6 +64,22 @@ ApiError item_not_found(const std::string& id) {
                   "Library item " + id + " does not exist.", {id});
 }
 
+ApiError foreign_unauthorized(const std::string& id) {
+  return ApiError(ErrorType::Unauthorized, "com.vmware.vapi.std.errors.unauthorized",
+                  "You are not allowed to access download session " + id + ".", {id});
+}
+
+// An opaque token of n characters of [0-9a-z].
+std::string short_token(std::size_t n) {
+  static const char* alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+  uuid_t u;
+  uuid_generate_random(u);
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(alphabet[u[i % sizeof u] % 36]);
+  return out;
+}
+
 const char* state_name(int s) {
   switch (s) {
     case 0:
@@ -76,12 +93,13 @@ const char* state_name(int s) {
 
 }  // namespace
 
-Store::Store(const Options& options, const Faults& faults)
+Store::Store(const Options& options, const Faults& faults, const Variants& variants)
     : users_(options.users),
       items_(options.items),
       timeout_(std::max<Millis>(0, options.session_timeout.count())),
       prepare_delay_(std::max<Millis>(0, options.prepare_delay.count())),
       faults_(faults),
+      variants_(variants),
       clock_(options.virtual_clock) {}
 
 // --- login sessions ---------------------------------------------------------------------
@@ -116,8 +134,8 @@ json Store::login_info(const std::optional<std::string>& token) {
   auto it = logins_.find(*token);
   if (it == logins_.end()) throw unauthenticated();
   return {{"user", it->second.user},
-          {"created_time", format_datetime(it->second.created)},
-          {"last_accessed_time", format_datetime(it->second.last_accessed)}};
+          {"created_time", datetime(it->second.created)},
+          {"last_accessed_time", datetime(it->second.last_accessed)}};
 }
 
 void Store::logout(const std::optional<std::string>& token) {
@@ -131,7 +149,53 @@ void Store::logout(const std::optional<std::string>& token) {
 bool Store::expired(const Session& s, Millis now) const {
   if (faults_.has(Fault::NeverExpire)) return false;
   if (faults_.has(Fault::EarlyExpiry)) return now > s.expiration - timeout_ + timeout_ / 2;
-  return now > s.expiration;
+  return now > add_capped(s.expiration, variants_.cleanup_grace_ms);
+}
+
+Millis Store::lease_end(Millis now) const {
+  Millis end = add_capped(now, timeout_);
+  if (variants_.datetime_form == Variants::DateTimeForm::Seconds) {
+    Millis up = (end + 999) / 1000 * 1000;
+    end = up <= Clock::kMax ? up : Clock::kMax / 1000 * 1000;
+  }
+  return end;
+}
+
+void Store::activity_locked(Session& s, Millis now) {
+  if (variants_.renew_on_any_call) s.expiration = lease_end(now);
+}
+
+std::string Store::datetime(Millis t) const {
+  std::string s = format_datetime(t);  // YYYY-MM-DDThh:mm:ss.sssZ
+  switch (variants_.datetime_form) {
+    case Variants::DateTimeForm::Millis:
+      break;
+    case Variants::DateTimeForm::Offset:
+      s.replace(s.size() - 1, 1, "+00:00");
+      break;
+    case Variants::DateTimeForm::Seconds:
+      s = s.substr(0, 19) + "Z";
+      break;
+  }
+  return s;
+}
+
+std::string Store::new_session_id_locked() const {
+  for (;;) {
+    std::string id;
+    switch (variants_.id_shape) {
+      case Variants::IdShape::TwoUuids:
+        id = new_uuid() + ":" + new_uuid();
+        break;
+      case Variants::IdShape::Uuid:
+        id = new_uuid();
+        break;
+      case Variants::IdShape::Short:
+        id = short_token(12);
+        break;
+    }
+    if (!sessions_.count(id)) return id;
+  }
 }
 
 void Store::purge_locked(Millis now) {
@@ -145,15 +209,26 @@ void Store::purge_locked(Millis now) {
     }
   }
   if (!any) return;
-  for (auto it = tokens_.begin(); it != tokens_.end();)
-    it = sessions_.count(it->second) ? std::next(it) : tokens_.erase(it);
+  if (!variants_.tokens_remembered)
+    for (auto it = tokens_.begin(); it != tokens_.end();)
+      it = sessions_.count(it->second.id) ? std::next(it) : tokens_.erase(it);
   for (auto it = downloads_.begin(); it != downloads_.end();)
     it = sessions_.count(it->second.first) ? std::next(it) : downloads_.erase(it);
 }
 
 Store::Session& Store::owned_locked(const std::string& user, const std::string& id) {
   auto it = sessions_.find(id);
-  if (it == sessions_.end() || it->second.owner != user) throw session_not_found(id);
+  if (it == sessions_.end()) throw session_not_found(id);
+  if (it->second.owner != user) {
+    switch (variants_.foreign) {
+      case Variants::Foreign::NotFound:
+        throw session_not_found(id);
+      case Variants::Foreign::Unauthorized:
+        throw foreign_unauthorized(id);
+      case Variants::Foreign::Visible:
+        break;
+    }
+  }
   return it->second;
 }
 
@@ -163,11 +238,17 @@ const ItemFixture* Store::find_item(const std::string& id) const {
   return nullptr;
 }
 
-std::optional<std::string> Store::token_lookup_locked(const std::string& user,
-                                                      const std::string& token) {
-  auto it = tokens_.find({user, token});
+std::pair<std::string, std::string> Store::token_key(const std::string& user,
+                                                     const std::string& token) const {
+  return {variants_.tokens_global ? std::string() : user, token};
+}
+
+std::optional<Store::TokenEntry> Store::token_lookup_locked(const std::string& user,
+                                                            const std::string& token) {
+  auto it = tokens_.find(token_key(user, token));
   if (it == tokens_.end()) return std::nullopt;
-  if (!sessions_.count(it->second)) {  // deleted or expired: forget the token
+  // Deleted or expired: forget the token, unless tokens are remembered (the old id comes back).
+  if (!sessions_.count(it->second.id) && !variants_.tokens_remembered) {
     tokens_.erase(it);
     return std::nullopt;
   }
@@ -177,14 +258,22 @@ std::optional<std::string> Store::token_lookup_locked(const std::string& user,
 std::string Store::create_locked(const std::string& user, const ItemFixture* item,
                                  const std::string& item_id, Millis now) {
   Session s;
-  s.id = new_uuid() + ":" + new_uuid();
+  s.id = new_session_id_locked();
+  s.seq = next_seq_++;
+  s.created = now;
   s.owner = user;
   s.library_item_id = item_id;
   s.content_version = item ? item->content_version : "1";
-  s.expiration = add_capped(now, timeout_);
+  s.expiration = lease_end(now);
   if (item)
-    for (const auto& f : item->files)
-      s.files.push_back(FileState{f.name, f.size, {}, {}});
+    for (const auto& f : item->files) {
+      FileState fs{f.name, f.size, {}, {}};
+      fs.fails =
+          variants_.failing_file == Variants::FailingFile::Named
+              ? f.name == variants_.failing_file_name
+              : variants_.failing_file == Variants::FailingFile::Last && &f == &item->files.back();
+      s.files.push_back(std::move(fs));
+    }
   std::string id = s.id;
   sessions_.emplace(id, std::move(s));
   return id;
@@ -197,39 +286,90 @@ Store::FileState* Store::find_file(Session& s, const std::string& name) {
 }
 
 json Store::session_json(const Session& s) const {
-  json j = {{"id", s.id},
-            {"library_item_id", s.library_item_id},
+  json j = {{"library_item_id", s.library_item_id},
             {"library_item_content_version", s.content_version},
             {"client_progress", s.client_progress},
             {"state", state_name(static_cast<int>(s.state))},
             {"expiration_time", faults_.has(Fault::BadDatetime) ? format_datetime_bad(s.expiration)
-                                                                : format_datetime(s.expiration)}};
-  if (s.error_message)
-    j["error_message"] = {{"id", "com.vmware.content.library.item.downloadsession.client_error"},
-                          {"default_message", *s.error_message},
-                          {"args", json::array({*s.error_message})}};
+                                                                : datetime(s.expiration)}};
+  if (variants_.id_in_get) j["id"] = s.id;
+  if (variants_.extra_fields) {
+    j["owner"] = s.owner;
+    j["creation_time"] = datetime(s.created);
+  }
+  if (s.error_message) {
+    const std::string& text = *s.error_message;
+    switch (variants_.fail_message) {
+      case Variants::FailMessage::Mock:
+        j["error_message"] = {
+            {"id", "com.vmware.content.library.item.downloadsession.client_error"},
+            {"default_message", text},
+            {"args", json::array({text})}};
+        break;
+      case Variants::FailMessage::Plain:
+        j["error_message"] = {
+            {"id", "com.vmware.content.library.item.downloadsession.client_failure"},
+            {"default_message", text},
+            {"args", json::array()},
+            {"localized", text}};
+        break;
+      case Variants::FailMessage::Wrapped:
+        j["error_message"] = {
+            {"id", "com.vmware.content.library.item.downloadsession.client_error"},
+            {"default_message", "The client reported an error: " + text},
+            {"args", json::array({text})}};
+        break;
+    }
+  }
   return j;
 }
 
 const char* Store::file_status(const FileState& f, Millis now) const {
   if (!f.prepare_requested_at) return "UNPREPARED";
   if (faults_.has(Fault::FilePrepareStuck)) return "PREPARE_REQUESTED";
-  Millis elapsed = now - *f.prepare_requested_at;
-  if (elapsed >= prepare_delay_) return "PREPARED";
-  if (elapsed < prepare_delay_ / 3) return "PREPARE_REQUESTED";
-  return "PREPARING";
+  const Millis delay = variants_.prepare_timing == Variants::PrepareTiming::Clock
+                           ? prepare_delay_
+                           : std::max<Millis>(prepare_delay_, 1000);
+  const Millis elapsed = now - *f.prepare_requested_at;
+  int step = elapsed >= delay ? 2 : elapsed < delay / 3 ? 0 : 1;
+  if (variants_.prepare_timing == Variants::PrepareTiming::Polls)
+    step = std::max(step, std::min(f.polls, 2));
+  static const char* const names[] = {"PREPARE_REQUESTED", "PREPARING", "PREPARED"};
+  return step == 2 && f.fails ? "ERROR" : names[step];
 }
 
-json Store::file_json(const Session&, const FileState& f, Millis now,
+void Store::polled(FileState& f) const {
+  if (variants_.prepare_timing == Variants::PrepareTiming::Polls && f.prepare_requested_at &&
+      f.polls < 2)
+    ++f.polls;
+}
+
+json Store::file_json(const Session& s, const FileState& f, Millis now,
                       const std::string& base_url) const {
   const std::string status = file_status(f, now);
   const bool prepared = status == "PREPARED";
-  json j = {{"name", f.name}, {"bytes_transferred", prepared ? f.size : 0}, {"status", status}};
+  json j = {{"name", f.name},
+            {"bytes_transferred", prepared && !variants_.bytes_transferred_zero ? f.size : 0},
+            {"status", status}};
+  if (prepared || variants_.size_always) j["size"] = f.size;
   if (prepared) {
-    j["size"] = f.size;
     j["download_endpoint"] = {
-        {"uri", base_url + "/mock/v1/download/" + f.download_token + "/" + pct_encode(f.name)}};
+        {"uri",
+         f.direct ? "ds:///vmfs/volumes/mock-datastore/contentlib-" +
+                        pct_encode(s.library_item_id) + "/" + pct_encode(f.name)
+                  : base_url + "/mock/v1/download/" + f.download_token + "/" + pct_encode(f.name)}};
   }
+  if (variants_.extra_fields) {
+    j["storage_backing"] = "mock-datastore";
+    if (prepared) j["download_endpoint"]["method"] = "GET";
+  }
+  if (status == "ERROR")
+    j["error_message"] = {
+        {"id", "com.vmware.content.library.item.downloadsession.file.prepare_failed"},
+        {"default_message", "Preparing file '" + f.name +
+                                "' failed: the storage backing reported an "
+                                "I/O error."},
+        {"args", json::array({f.name})}};
   return j;
 }
 
@@ -240,8 +380,19 @@ std::string Store::create(const std::string& user, const std::optional<std::stri
   if (!create_spec.is_object())
     throw invalid_argument("the create spec must be a DownloadSessionModel object");
   auto lid = create_spec.find("library_item_id");
+  if ((lid == create_spec.end() || lid->is_null()) && variants_.missing_item_not_found)
+    throw ApiError(ErrorType::NotFound, "com.vmware.content.library.item.not_found",
+                   "No library item was given: create_spec.library_item_id is unset.", {""});
   if (lid == create_spec.end() || !lid->is_string())
     throw invalid_argument("create_spec.library_item_id must be a string");
+  if (variants_.unused_fields_rejected)
+    for (const char* unused : {"id", "library_item_content_version", "error_message",
+                               "client_progress", "state", "expiration_time"}) {
+      auto f = create_spec.find(unused);
+      if (f != create_spec.end() && !f->is_null())
+        throw invalid_argument(std::string("create_spec.") + unused +
+                               " is not used for create and must be unset");
+    }
   const std::string item_id = lid->get<std::string>();
   const ItemFixture* item = find_item(item_id);
   const bool item_ok = item || faults_.has(Fault::CreateUnknownItemOk);
@@ -250,7 +401,13 @@ std::string Store::create(const std::string& user, const std::optional<std::stri
   std::unique_lock lock(mu_);
   purge_locked(clock_.now());
   if (use_token) {
-    if (auto id = token_lookup_locked(user, *client_token)) return *id;
+    if (auto t = token_lookup_locked(user, *client_token)) {
+      if (variants_.token_other_spec_rejected && t->library_item_id != item_id)
+        throw invalid_argument("client_token '" + *client_token +
+                               "' was used to create a session for library item " +
+                               t->library_item_id + ", not " + item_id);
+      return t->id;
+    }
     if (faults_.has(Fault::TokenRace)) {
       lock.unlock();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -260,21 +417,26 @@ std::string Store::create(const std::string& user, const std::optional<std::stri
   }
   if (!item_ok) throw item_not_found(item_id);
   std::string id = create_locked(user, item, item_id, clock_.now());
-  if (use_token) tokens_[{user, *client_token}] = id;
+  if (use_token) tokens_[token_key(user, *client_token)] = TokenEntry{id, item_id};
   return id;
 }
 
 json Store::get(const std::string& user, const std::string& id) {
   std::lock_guard lock(mu_);
-  purge_locked(clock_.now());
+  const Millis now = clock_.now();
+  purge_locked(now);
   auto it = sessions_.find(id);
-  if (it == sessions_.end() || it->second.owner != user) {
+  const bool foreign = it != sessions_.end() && it->second.owner != user;
+  if (it == sessions_.end() || (foreign && variants_.foreign == Variants::Foreign::NotFound)) {
     if (faults_.has(Fault::UnknownId500))
       throw ApiError(ErrorType::InternalServerError,
                      "com.vmware.vapi.std.errors.internal_server_error",
                      "Internal server error while looking up download session " + id + ".", {id});
     throw session_not_found(id);
   }
+  if (foreign && variants_.foreign == Variants::Foreign::Unauthorized)
+    throw foreign_unauthorized(id);
+  activity_locked(it->second, now);
   return session_json(it->second);
 }
 
@@ -284,12 +446,21 @@ std::vector<std::string> Store::list(const std::string& user,
   std::lock_guard lock(mu_);
   purge_locked(clock_.now());
   const bool filter = library_item_id && !faults_.has(Fault::ListFilterIgnored);
-  std::vector<std::string> ids;
+  std::vector<const Session*> listed;  // by id, the map's order
   for (const auto& [id, s] : sessions_) {
     if (s.owner != user && !faults_.has(Fault::ListShowsOthers)) continue;
     if (filter && s.library_item_id != *library_item_id) continue;
-    ids.push_back(id);
+    listed.push_back(&s);
   }
+  if (variants_.list_order != Variants::ListOrder::ById) {
+    const bool oldest_first = variants_.list_order == Variants::ListOrder::Creation;
+    std::sort(listed.begin(), listed.end(), [oldest_first](const Session* a, const Session* b) {
+      return oldest_first ? a->seq < b->seq : a->seq > b->seq;
+    });
+  }
+  std::vector<std::string> ids;
+  for (const Session* s : listed)
+    ids.push_back(s->id);
   return ids;
 }
 
@@ -313,10 +484,38 @@ void Store::keep_alive(const std::string& user, const std::string& id,
       throw invalid_argument("download session " + id + " is not ACTIVE");
     throw not_active(id, state_name(static_cast<int>(s.state)), "keep_alive");
   }
-  if (progress && (*progress < 0 || *progress > 100))
-    throw invalid_argument("progress must be between 0 and 100");
-  if (progress && !faults_.has(Fault::KeepaliveDropsProgress)) s.client_progress = *progress;
-  if (!faults_.has(Fault::KeepaliveNoExtend)) s.expiration = add_capped(now, timeout_);
+  if (progress) {
+    // Every refusal comes before any change.
+    std::int64_t p = *progress;
+    bool store = !faults_.has(Fault::KeepaliveDropsProgress);
+    if (p < 0 || p > 100) {
+      switch (variants_.progress_range) {
+        case Variants::ProgressRange::Reject:
+          throw invalid_argument("progress must be between 0 and 100");
+        case Variants::ProgressRange::Clamp:
+          p = std::clamp<std::int64_t>(p, 0, 100);
+          break;
+        case Variants::ProgressRange::Ignore:
+          store = false;
+          break;
+      }
+    }
+    if (store && p < s.client_progress) {
+      switch (variants_.progress_decrease) {
+        case Variants::ProgressDecrease::Accept:
+          break;
+        case Variants::ProgressDecrease::Ignore:
+          store = false;
+          break;
+        case Variants::ProgressDecrease::Reject:
+          throw invalid_argument("progress " + std::to_string(p) +
+                                 " is lower than the current client_progress " +
+                                 std::to_string(s.client_progress));
+      }
+    }
+    if (store) s.client_progress = p;
+  }
+  if (!faults_.has(Fault::KeepaliveNoExtend)) s.expiration = lease_end(now);
 }
 
 void Store::cancel(const std::string& user, const std::string& id) {
@@ -325,6 +524,7 @@ void Store::cancel(const std::string& user, const std::string& id) {
   Session& s = owned_locked(user, id);
   if (s.state != State::Active && !faults_.has(Fault::CancelAnyState))
     throw not_active(id, state_name(static_cast<int>(s.state)), "cancel");
+  activity_locked(s, clock_.now());
   if (faults_.has(Fault::CancelStaysActive)) return;
   s.state = State::Canceled;
   s.error_message.reset();
@@ -335,6 +535,7 @@ void Store::fail(const std::string& user, const std::string& id, const std::stri
   purge_locked(clock_.now());
   Session& s = owned_locked(user, id);
   if (s.state != State::Active) throw not_active(id, state_name(static_cast<int>(s.state)), "fail");
+  activity_locked(s, clock_.now());
   s.state = faults_.has(Fault::FailSetsCanceled) ? State::Canceled : State::Error;
   if (!faults_.has(Fault::FailLosesMessage)) s.error_message = message;
 }
@@ -345,10 +546,17 @@ void Store::remove(const std::string& user, const std::string& id) {
   owned_locked(user, id);
   if (faults_.has(Fault::DeleteNoop)) return;
   sessions_.erase(id);
-  for (auto it = tokens_.begin(); it != tokens_.end();)
-    it = it->second == id ? tokens_.erase(it) : std::next(it);
+  if (!variants_.tokens_remembered)
+    for (auto it = tokens_.begin(); it != tokens_.end();)
+      it = it->second.id == id ? tokens_.erase(it) : std::next(it);
   for (auto it = downloads_.begin(); it != downloads_.end();)
     it = it->second.first == id ? downloads_.erase(it) : std::next(it);
+}
+
+void Store::require_session(const std::string& user, const std::string& id) {
+  std::lock_guard lock(mu_);
+  purge_locked(clock_.now());
+  owned_locked(user, id);
 }
 
 // --- File -------------------------------------------------------------------------------------
@@ -358,9 +566,20 @@ json Store::file_list(const std::string& user, const std::string& id, const std:
   Millis now = clock_.now();
   purge_locked(now);
   Session& s = owned_locked(user, id);
+  activity_locked(s, now);
+  std::vector<FileState*> files;
+  for (auto& f : s.files)
+    files.push_back(&f);
+  if (variants_.file_list_order == Variants::FileListOrder::Name)
+    std::sort(files.begin(), files.end(),
+              [](const FileState* a, const FileState* b) { return a->name < b->name; });
+  if (variants_.file_list_order == Variants::FileListOrder::Reversed)
+    std::reverse(files.begin(), files.end());
   json out = json::array();
-  for (const auto& f : s.files)
-    out.push_back(file_json(s, f, now, base_url));
+  for (FileState* f : files) {
+    polled(*f);
+    out.push_back(file_json(s, *f, now, base_url));
+  }
   return out;
 }
 
@@ -376,6 +595,8 @@ json Store::file_get(const std::string& user, const std::string& id, const std::
       return {{"name", file_name}, {"bytes_transferred", 0}, {"status", "UNPREPARED"}};
     throw invalid_argument("download session " + id + " has no file named '" + file_name + "'");
   }
+  activity_locked(s, now);
+  polled(*f);
   return file_json(s, *f, now, base_url);
 }
 
@@ -387,22 +608,34 @@ json Store::file_prepare(const std::string& user, const std::string& id,
   Millis now = clock_.now();
   purge_locked(now);
   Session& s = owned_locked(user, id);
-  if (s.state != State::Active)
-    throw not_active(id, state_name(static_cast<int>(s.state)), "File.prepare");
+  auto check_state = [&] {
+    if (s.state != State::Active && !variants_.prepare_inactive_allowed)
+      throw not_active(id, state_name(static_cast<int>(s.state)), "File.prepare");
+  };
+  if (!variants_.prepare_arguments_first) check_state();
   FileState* f = find_file(s, file_name);
   if (!f)
     throw invalid_argument("download session " + id + " has no file named '" + file_name + "'");
   const std::string type = endpoint_type.value_or("HTTPS");
-  if (type == "DIRECT")
+  if (type == "DIRECT" && !variants_.direct_allowed)
     throw ApiError(ErrorType::Unauthorized, "com.vmware.vapi.std.errors.unauthorized",
                    "The download session was not created with the ContentLibrary.ReadStorage "
                    "privilege required for DIRECT endpoints.");
-  if (type != "HTTPS") throw invalid_argument("endpoint_type must be HTTPS or DIRECT");
+  if (type != "HTTPS" && type != "DIRECT") {
+    if (variants_.bad_endpoint_invalid_request)
+      throw invalid_request("endpoint_type '" + type + "' is not a File.EndpointType");
+    throw invalid_argument("endpoint_type must be HTTPS or DIRECT");
+  }
+  if (variants_.prepare_arguments_first) check_state();
   if (!f->prepare_requested_at) {
     f->prepare_requested_at = now;
-    f->download_token = hex_token();
-    downloads_[f->download_token] = {s.id, f->name};
+    f->direct = type == "DIRECT";
+    if (!f->direct) {
+      f->download_token = hex_token();
+      downloads_[f->download_token] = {s.id, f->name};
+    }
   }
+  activity_locked(s, now);
   return file_json(s, *f, now, base_url);
 }
 
@@ -436,6 +669,7 @@ std::string Store::advance(Millis ms) {
 void Store::reset() {
   std::lock_guard lock(mu_);
   sessions_.clear();
+  next_seq_ = 0;
   tokens_.clear();
   downloads_.clear();
   clock_.reset();

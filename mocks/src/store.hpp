@@ -14,6 +14,7 @@
 #include "dsmock/server.hpp"
 #include "errors.hpp"
 #include "faults.hpp"
+#include "variants.hpp"
 
 namespace dsmock::detail {
 
@@ -25,9 +26,10 @@ struct DownloadFile {
 
 class Store {
  public:
-  Store(const Options& options, const Faults& faults);
+  Store(const Options& options, const Faults& faults, const Variants& variants);
 
   const Faults& faults() const { return faults_; }
+  const Variants& variants() const { return variants_; }
   bool virtual_clock() const { return clock_.is_virtual(); }
 
   // --- login sessions -------------------------------------------------------------------
@@ -49,6 +51,9 @@ class Store {
   void cancel(const std::string& user, const std::string& id);
   void fail(const std::string& user, const std::string& id, const std::string& message);
   void remove(const std::string& user, const std::string& id);
+  // Throws what any operation on the session would (NOT_FOUND, or UNAUTHORIZED under
+  // foreign-sessions=unauthorized); for body-check-order=session-first.
+  void require_session(const std::string& user, const std::string& id);
 
   // --- downloadsession.File (base_url: scheme://host:port used in download URIs) --------
   nlohmann::json file_list(const std::string& user, const std::string& id,
@@ -74,10 +79,15 @@ class Store {
     std::string name;
     std::int64_t size = 0;
     std::optional<Millis> prepare_requested_at;
-    std::string download_token;
+    std::string download_token;  // empty for a DIRECT endpoint
+    bool direct = false;         // first prepared with endpoint_type DIRECT
+    bool fails = false;          // its preparation ends in ERROR (file-prepare-error)
+    int polls = 0;               // File.get/File.list answers since prepare (prepare-timing)
   };
   struct Session {
     std::string id;
+    std::uint64_t seq = 0;  // creation order
+    Millis created = 0;
     std::string owner;
     std::string library_item_id;
     std::string content_version;
@@ -94,16 +104,32 @@ class Store {
   };
 
   void purge_locked(Millis now);
+  // The end of a lease renewed at `now` (on a whole second under datetime-form=seconds).
+  Millis lease_end(Millis now) const;
+  // lease-renewal=any-call: a successful call renews the session's lease.
+  void activity_locked(Session& s, Millis now);
+  std::string datetime(Millis t) const;  // in the datetime-form variant's form
+  std::string new_session_id_locked() const;
   bool expired(const Session& s, Millis now) const;
   Session& owned_locked(const std::string& user, const std::string& id);
   const ItemFixture* find_item(const std::string& id) const;
-  std::optional<std::string> token_lookup_locked(const std::string& user, const std::string& token);
+  // What a client_token stands for: the session it created, for which library item.
+  struct TokenEntry {
+    std::string id;
+    std::string library_item_id;
+  };
+  // (user, token), or ("", token) when tokens are global (client-token-scope).
+  std::pair<std::string, std::string> token_key(const std::string& user,
+                                                const std::string& token) const;
+  std::optional<TokenEntry> token_lookup_locked(const std::string& user, const std::string& token);
   std::string create_locked(const std::string& user, const ItemFixture* item,
                             const std::string& item_id, Millis now);
   nlohmann::json session_json(const Session& s) const;
   nlohmann::json file_json(const Session& s, const FileState& f, Millis now,
                            const std::string& base_url) const;
   const char* file_status(const FileState& f, Millis now) const;
+  // A File.get/File.list answer shows the file: under prepare-timing=polls it moves a step.
+  void polled(FileState& f) const;
   static FileState* find_file(Session& s, const std::string& name);
 
   std::map<std::string, std::string> users_;
@@ -111,12 +137,14 @@ class Store {
   Millis timeout_;
   Millis prepare_delay_;
   Faults faults_;
+  Variants variants_;
   Clock clock_;
 
   mutable std::mutex mu_;
-  std::map<std::string, Login> logins_;                                   // token -> login
-  std::map<std::string, Session> sessions_;                               // id -> session
-  std::map<std::pair<std::string, std::string>, std::string> tokens_;     // (user, token) -> id
+  std::map<std::string, Login> logins_;      // token -> login
+  std::map<std::string, Session> sessions_;  // id -> session
+  std::uint64_t next_seq_ = 0;
+  std::map<std::pair<std::string, std::string>, TokenEntry> tokens_;      // token_key -> session
   std::map<std::string, std::pair<std::string, std::string>> downloads_;  // token -> (id, file)
 };
 

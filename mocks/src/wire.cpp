@@ -31,9 +31,13 @@ std::string req_string(const json& obj, const char* key) {
   return *v;
 }
 
-std::optional<std::int64_t> opt_progress(const json& obj) {
+std::optional<std::int64_t> opt_progress(const json& obj, bool null_is_invalid) {
   auto it = obj.find("progress");
-  if (it == obj.end() || it->is_null()) return std::nullopt;
+  if (it == obj.end()) return std::nullopt;
+  if (it->is_null()) {
+    if (null_is_invalid) throw invalid_request("'progress' must be an integer, not null");
+    return std::nullopt;
+  }
   if (it->is_number_unsigned()) {
     auto u = it->get<std::uint64_t>();
     return static_cast<std::int64_t>(
@@ -127,20 +131,27 @@ std::optional<Route> session_instance_route(Ctx& ctx, const std::string& id,
                        std::nullopt};
                  }};
   if (m != "POST") not_allowed(ctx, "GET, POST, DELETE");
+  // body-check-order=session-first: the session is looked up before the body is read.
+  auto session_first = [&st, id](const std::string& u) {
+    if (st.variants().session_first) st.require_session(u, id);
+  };
   if (action == "keep-alive")
-    return Route{true, [&st, &req, id, r](const std::string& u) {
+    return Route{true, [&st, &req, id, r, session_first](const std::string& u) {
+                   session_first(u);
                    json body = body_object(req);
-                   st.keep_alive(u, id, opt_progress(body));
+                   st.keep_alive(u, id, opt_progress(body, st.variants().null_progress_rejected));
                    return Reply{r.empty, std::nullopt};
                  }};
   if (action == "cancel")
-    return Route{true, [&st, &req, id, r](const std::string& u) {
+    return Route{true, [&st, &req, id, r, session_first](const std::string& u) {
+                   session_first(u);
                    body_object(req);
                    st.cancel(u, id);
                    return Reply{r.empty, std::nullopt};
                  }};
   if (action == "fail")
-    return Route{true, [&st, &req, id, r](const std::string& u) {
+    return Route{true, [&st, &req, id, r, session_first](const std::string& u) {
+                   session_first(u);
                    json body = body_object(req);
                    st.fail(u, id, req_string(body, "client_error_message"));
                    return Reply{r.empty, std::nullopt};

@@ -57,7 +57,8 @@ std::optional<Route> session_instance_route(Ctx& ctx, const std::string& id,
 nlohmann::json body_object(const httplib::Request& req);
 std::optional<std::string> opt_string(const nlohmann::json& obj, const char* key);
 std::string req_string(const nlohmann::json& obj, const char* key);
-std::optional<std::int64_t> opt_progress(const nlohmann::json& obj);
+// `progress`; a null one counts as absent unless null_is_invalid (then INVALID_REQUEST).
+std::optional<std::int64_t> opt_progress(const nlohmann::json& obj, bool null_is_invalid = false);
 std::optional<std::string> header(const httplib::Request& req, const char* name);
 std::optional<std::string> query(const httplib::Request& req, const char* name);
 std::optional<std::string> session_token(const httplib::Request& req);

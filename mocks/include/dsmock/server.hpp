@@ -31,6 +31,20 @@ struct FaultInfo {
   std::string description;
 };
 
+// A behaviour variant: a legitimate choice where the reference leaves a point open or
+// docs/mock.md says "the mock decides". Unlike a fault, no value breaks a documented clause.
+struct VariantInfo {
+  std::string name;
+  std::string default_value;        // today's behaviour; values.front()
+  std::vector<std::string> values;  // allowed values; "prefix<...>" accepts prefix + any text
+  // What it concerns: clause ids of specs/downloadsession.json, or reference sections ("§5.2").
+  std::vector<std::string> clauses;
+  // A non-default value takes the alternative of an `inferred` clause: the harness is only
+  // lenient about it under --strictness documented.
+  bool needs_documented = false;
+  std::string description;
+};
+
 struct Options {
   std::string bind = "127.0.0.1";
   int port = 0;                              // 0 = ephemeral
@@ -38,10 +52,11 @@ struct Options {
   std::vector<ItemFixture> items;            // empty = built-in default fixtures
   std::chrono::milliseconds session_timeout{300000};
   bool virtual_clock = false;
-  std::set<std::string> faults;                // names from fault_catalogue()
-  std::chrono::milliseconds prepare_delay{0};  // 0 = prepare completes at once
-  bool log_requests = false;                   // to stderr; secrets are never logged
-  std::string tls_cert, tls_key;               // both set = HTTPS
+  std::set<std::string> faults;                 // names from fault_catalogue()
+  std::map<std::string, std::string> variants;  // name -> value, from variant_catalogue()
+  std::chrono::milliseconds prepare_delay{0};   // 0 = prepare completes at once
+  bool log_requests = false;                    // to stderr; secrets are never logged
+  std::string tls_cert, tls_key;                // both set = HTTPS
 };
 
 // Thrown by Server::start() when the listening socket cannot be bound (e.g. port in use).
@@ -54,6 +69,11 @@ std::vector<ItemFixture> default_fixtures();
 // Reads the JSON fixture format of docs/mock.md; throws std::runtime_error("<path>: <reason>").
 std::vector<ItemFixture> load_fixtures(const std::string& path);
 const std::vector<FaultInfo>& fault_catalogue();
+const std::vector<VariantInfo>& variant_catalogue();
+// Adds "NAME=VALUE" to options.variants. Throws std::invalid_argument (naming the variant and
+// the allowed values) for a malformed assignment, an unknown name, a bad value, or a name
+// already given another value.
+void add_variant(Options& options, const std::string& assignment);
 
 class Server {
  public:
@@ -63,8 +83,9 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds, starts a background thread and returns the port once it accepts connections.
-  // Throws std::invalid_argument for bad options (unknown fault, half-configured or unloadable
-  // TLS), BindError when the address cannot be bound, std::runtime_error for other failures.
+  // Throws std::invalid_argument for bad options (unknown fault, unknown variant or bad variant
+  // value, half-configured or unloadable TLS), BindError when the address cannot be bound,
+  // std::runtime_error for other failures.
   int start();
   void stop();  // idempotent, joins the thread
   std::string url() const;

@@ -185,4 +185,26 @@ BOOST_DATA_TEST_CASE(regression_concurrent_replay_respects_leniency,
   BOOST_TEST(r.passed, fault << " with the clauses open: " << describe(r));
 }
 
+// A variant that changes what the profile states changes the embedded mock's profile.
+BOOST_AUTO_TEST_CASE(the_embedded_profile_follows_the_variants) {
+  auto plain = cli::start_embedded_mock({}, "api", 2);
+  BOOST_TEST(plain.profile.cleanup_grace_s == 0);
+  BOOST_TEST(plain.profile.prepare_timeout_s == 3);
+  for (const auto& u : plain.profile.users)  // declared: none
+    BOOST_TEST((u.privileges && u.privileges->empty()));
+
+  auto varied = cli::start_embedded_mock(
+      {}, "api", 0.5,
+      {{"expiry-grace", "5"}, {"direct-endpoint", "allowed"}, {"prepare-timing", "polls"}});
+  BOOST_TEST(varied.profile.cleanup_grace_s == 5);
+  BOOST_TEST(varied.profile.prepare_timeout_s == 2);  // max(0.5 s, 1 s) + 1 s
+  BOOST_TEST_REQUIRE(!varied.profile.users.empty());
+  for (const auto& u : varied.profile.users)
+    BOOST_TEST((u.privileges == std::vector<std::string>{"ContentLibrary.ReadStorage"}));
+  BOOST_TEST(varied.server->options().variants.at("expiry-grace") == "5");
+
+  BOOST_CHECK_THROW(cli::start_embedded_mock({}, "api", 2, {{"expiry-grace", "7"}}),
+                    std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
