@@ -104,9 +104,11 @@ int main(int argc, char** argv) {
         values += (values.empty() ? "" : "|") + x;
       for (const auto& c : v.clauses)
         clauses += (clauses.empty() ? "" : ",") + c;
+      std::string documented;
+      for (const auto& x : v.documented_values)
+        documented += (documented.empty() ? "" : "|") + x;
       std::cout << v.name << '\t' << v.default_value << '\t' << values << '\t' << clauses << '\t'
-                << v.description << (v.needs_documented ? " [needs --strictness documented]" : "")
-                << '\n';
+                << v.description << '\t' << documented << '\n';
     }
     std::cout.flush();
     return 0;

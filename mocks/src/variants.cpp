@@ -12,7 +12,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "accept",
        {"accept", "ignore", "reject"},
        {"keep_alive.sets_progress", "keep_alive.progress_out_of_range"},
-       true,
+       {"ignore"},
        "keep_alive with a progress lower than client_progress: accept = stored as sent; ignore = "
        "success, client_progress keeps the higher value; reject = 400 INVALID_ARGUMENT, nothing "
        "changes. An equal value is always accepted"},
@@ -20,7 +20,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "reject",
        {"reject", "clamp", "ignore"},
        {"keep_alive.progress_out_of_range"},
-       false,
+       {},
        "keep_alive with a progress outside 0..100: reject = 400 INVALID_ARGUMENT; clamp = success, "
        "stored clamped to 0..100; ignore = success, client_progress unchanged (the lease is "
        "extended either way)"},
@@ -28,14 +28,14 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "absent",
        {"absent", "reject"},
        {"request.rejects_malformed"},
-       false,
+       {},
        "keep_alive with \"progress\": null: absent = as if no progress was sent; reject = 400 "
        "INVALID_REQUEST"},
       {"client-token-after-removal",
        "forget",
        {"forget", "remember"},
        {"create.client_token_after_removal"},
-       false,
+       {},
        "a client_token whose session was deleted or expired: forget = a replay creates a new "
        "session; remember = a replay answers the old id again (201 / 200) and creates nothing; "
        "that id is NOT_FOUND. Remembered tokens are kept until reset"},
@@ -43,7 +43,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "all",
        {"all", "header", "query"},
        {"create.client_token_transport"},
-       true,
+       {"query"},
        "where /api create reads the client_token: all = Client-Token header, then a client_token "
        "header, then a client_token query parameter; header = the Client-Token header only; "
        "query = the client_token query parameter only (as the 7.0.2 Swagger has it; needs "
@@ -52,7 +52,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "user",
        {"user", "global"},
        {"create.client_token_idempotent"},
-       true,
+       {"global"},
        "whose tokens a replay matches: user = the caller's own; global = every user's: another "
        "user replaying a token answers the first user's session id (NOT_FOUND to them) and "
        "creates nothing"},
@@ -60,14 +60,14 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "same-id",
        {"same-id", "reject"},
        {"create.client_token_idempotent"},
-       true,
+       {"reject"},
        "a replayed client_token with another library_item_id: same-id = the first session's id; "
        "reject = 400 INVALID_ARGUMENT"},
       {"create-missing-item-id",
        "invalid-argument",
        {"invalid-argument", "not-found"},
        {"create.requires_library_item_id"},
-       true,
+       {"not-found"},
        "create without library_item_id (missing or null): invalid-argument = 400 "
        "INVALID_ARGUMENT; not-found = 404 NOT_FOUND (no such library item). A non-string value "
        "stays INVALID_ARGUMENT"},
@@ -75,7 +75,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "ignore",
        {"ignore", "reject"},
        {"§5.1"},
-       false,
+       {},
        "create_spec fields the reference calls 'not used for create' (id, "
        "library_item_content_version, error_message, client_progress, state, expiration_time): "
        "ignore = ignored; reject = a non-null one gives 400 INVALID_ARGUMENT"},
@@ -83,7 +83,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "not-found",
        {"not-found", "unauthorized", "visible"},
        {"ownership.others_not_found", "list.owner_only"},
-       true,
+       {"unauthorized", "visible"},
        "another user's session: not-found = 404 NOT_FOUND to every operation; unauthorized = "
        "403 UNAUTHORIZED to every operation; visible = every operation works on it as for its "
        "owner (the operations need only System.Anonymous). list shows only one's own sessions "
@@ -92,7 +92,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "0",
        {"0", "1", "5"},
        {"lease.expires_after_timeout", "lease.not_before_expiration"},
-       false,
+       {},
        "seconds an expired session lingers after its expiration_time before it is cleaned up; "
        "until then it is still there for every operation (keep_alive renews it). The embedded "
        "mock's profile sets cleanup_grace_seconds to it"},
@@ -101,7 +101,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        {"keep-alive", "any-call"},
        {"lease.expires_after_timeout", "lease.expiration_is_timeout_ahead",
         "keep_alive.extends_lease"},
-       true,
+       {"any-call"},
        "what moves expiration_time to now + timeout: keep-alive = create and keep_alive only; "
        "any-call = also every other successful call on the session (get, cancel, fail, "
        "File.list, File.get, File.prepare), as activity (§6.2)"},
@@ -109,21 +109,21 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "by-id",
        {"by-id", "creation", "newest-first"},
        {"list.complete"},
-       false,
+       {},
        "the order of list's ids: by-id = sorted by id (bytewise); creation = oldest first; "
        "newest-first = newest first"},
       {"get-id",
        "present",
        {"present", "absent"},
        {"get.returns_model", "model.shape"},
-       false,
+       {},
        "the optional id field in get's answer (the reference says it 'will not be present', its "
        "examples have it, §8.2): present | absent"},
       {"fail-message",
        "mock",
        {"mock", "plain", "wrapped"},
        {"fail.stores_message"},
-       true,
+       {"wrapped"},
        "the error_message fail stores: mock = {id: ...downloadsession.client_error, "
        "default_message: <text>, args: [<text>]}; plain = {id: "
        "...downloadsession.client_failure, default_message: <text>, args: [], localized: "
@@ -133,7 +133,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "two-uuids",
        {"two-uuids", "uuid", "short"},
        {"model.shape", "§6.8"},
-       false,
+       {},
        "session ids: two-uuids = two lowercase UUIDs joined by ':'; uuid = one lowercase UUID; "
        "short = an opaque 12-character token of [0-9a-z]. All are URL-safe as they are"},
       {"datetime-form",
@@ -141,7 +141,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        {"millis", "offset", "seconds"},
        {"model.datetime_format", "lease.not_before_expiration",
         "lease.expiration_is_timeout_ahead"},
-       false,
+       {},
        "the RFC 3339 form of the API's date-times: millis = 2030-01-01T00:05:00.000Z; offset = "
        "2030-01-01T00:05:00.000+00:00; seconds = 2030-01-01T00:05:00Z, and a lease then ends on "
        "a whole second (rounded up, so the printed expiration_time is exact). The clock control "
@@ -150,7 +150,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "clock",
        {"clock", "delayed", "polls"},
        {"file.prepare.completes", "file.status_monotonic", "file.prepare.returns_info"},
-       false,
+       {},
        "how a prepared file advances: clock = by the clock and the prepare delay d (d = 0: "
        "PREPARED in prepare's own answer); delayed = by the clock with at least 1 s "
        "(max(d, 1 s)), so prepare never answers PREPARED; polls = every File.get or File.list "
@@ -161,7 +161,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "none",
        {"none", "last", "name:<file>"},
        {"file.status_monotonic", "file.prepare.completes", "§5.2"},
-       false,
+       {},
        "a file whose preparation fails: none; last = each item's last file; name:F = the file "
        "named F. When it would become PREPARED it becomes ERROR instead, with error_message "
        "{id: ...downloadsession.file.prepare_failed, default_message, args: [<name>]}, no "
@@ -171,7 +171,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "unauthorized",
        {"unauthorized", "allowed"},
        {"file.prepare.direct_requires_privilege"},
-       false,
+       {},
        "File.prepare with endpoint_type DIRECT: unauthorized = 403 UNAUTHORIZED (no user holds "
        "ContentLibrary.ReadStorage); allowed = every user holds it: the file prepares as with "
        "HTTPS, and its download_endpoint.uri is "
@@ -181,7 +181,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "reject",
        {"reject", "allow"},
        {"file.prepare.on_inactive_session"},
-       false,
+       {},
        "File.prepare on a CANCELED or ERROR session: reject = 400 NOT_ALLOWED_IN_CURRENT_STATE; "
        "allow = it prepares the file (a CANCELED session's download URLs still answer 404)"},
       {"prepare-check-order",
@@ -189,42 +189,42 @@ const std::vector<VariantInfo>& variant_catalogue() {
        {"state-first", "arguments-first"},
        {"file.prepare.on_inactive_session", "file.prepare.requires_known_file",
         "file.prepare.direct_requires_privilege"},
-       false,
+       {},
        "File.prepare's checks after the session's existence: state-first = state, then file "
        "name, then endpoint type; arguments-first = file name, endpoint type, then state"},
       {"bad-endpoint-type",
        "invalid-argument",
        {"invalid-argument", "invalid-request"},
        {"request.rejects_malformed"},
-       false,
+       {},
        "an endpoint_type string that is neither HTTPS nor DIRECT: 400 INVALID_ARGUMENT | 400 "
        "INVALID_REQUEST (an unknown enum value refused while reading the request)"},
       {"file-list-order",
        "fixture",
        {"fixture", "name", "reversed"},
        {"file.list.all_files"},
-       false,
+       {},
        "the order of File.list: fixture = the item's order; name = sorted by name (bytewise); "
        "reversed = the item's order reversed"},
       {"file-size",
        "when-prepared",
        {"when-prepared", "always"},
        {"file.get.returns_info", "model.shape"},
-       false,
+       {},
        "the optional FileInfo.size: when-prepared = only on a PREPARED file; always = on every "
        "file, whatever its status"},
       {"bytes-transferred",
        "size",
        {"size", "zero"},
        {"file.get.returns_info", "§5.2"},
-       false,
+       {},
        "bytes_transferred of a PREPARED file: size = its size; zero = 0 (it 'may stay 0 until "
        "the client starts downloading', §5.2)"},
       {"error-messages",
        "mock",
        {"mock", "vcenter", "bare"},
        {"binding.error_envelope", "§3.1"},
-       false,
+       {},
        "the LocalizableMessage of error answers: mock = the mock's ids, texts and args; vcenter "
        "= ids and texts in the style of vCenter's Content Library service (invented, e.g. "
        "com.vmware.vdcs.cls-main.download_session_not_found; vapi.method.authentication.required "
@@ -235,14 +235,14 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "present",
        {"present", "absent"},
        {"binding.error_envelope", "§8.8"},
-       false,
+       {},
        "error_type inside /rest error values: present | absent (as before vSphere 6.7.2; the "
        "type field still names the error). /api errors always carry it"},
       {"extra-fields",
        "none",
        {"none", "present"},
        {"model.shape", "binding.error_envelope"},
-       false,
+       {},
        "fields the reference does not define, in answers: none | present = the session model "
        "gets owner and creation_time, every FileInfo storage_backing, a download_endpoint "
        "method, an error value request_id and each of its messages severity. Lists of ids are "
@@ -251,21 +251,21 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "off",
        {"off", "on"},
        {"§2"},
-       false,
+       {},
        "on = every answer carries Connection: close and the mock closes the connection after "
        "it (no keep-alive)"},
       {"content-type",
        "json",
        {"json", "json-utf8"},
        {"binding.error_envelope", "§2"},
-       false,
+       {},
        "the Content-Type of every JSON answer (results, errors, the clock routes): json = "
        "application/json; json-utf8 = application/json;charset=utf-8"},
       {"rest-bare-id",
        "reject",
        {"reject", "accept"},
        {"§2(b)"},
-       false,
+       {},
        "a /rest instance path without the id: prefix (.../download-session/<id>): reject = 404 "
        "(no route); accept = the same as with id: (§2(b): a mock 'may optionally accept a bare "
        "id')"},
@@ -274,7 +274,7 @@ const std::vector<VariantInfo>& variant_catalogue() {
        {"body-first", "session-first"},
        {"request.rejects_malformed", "keep_alive.requires_exists", "fail.requires_exists",
         "file.prepare.requires_exists", "file.get.requires_exists"},
-       true,
+       {"session-first"},
        "a malformed body (bad JSON, wrong types, a missing required field) on an unknown, gone "
        "or foreign session, for keep_alive, cancel, fail, File.prepare and /rest File.get: "
        "body-first = 400 INVALID_REQUEST; session-first = the session is looked up first: 404 "

@@ -9,15 +9,18 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 fail() { echo "cli_variants: $*" >&2; exit 1; }
 
-# --list-variants: name<TAB>default<TAB>values separated by |<TAB>clauses<TAB>description.
+# --list-variants: name<TAB>default<TAB>values separated by |<TAB>clauses<TAB>description<TAB>
+# the values that need --strictness documented, separated by | (may be empty).
 "$bin" --list-variants >"$tmp/list" || fail "--list-variants: exit $?"
 [ -s "$tmp/list" ] || fail "--list-variants printed nothing"
 awk -F'\t' '
-  NF != 5 { print "not 5 fields: " $0; bad = 1; next }
+  NF != 6 { print "not 6 fields: " $0; bad = 1; next }
   { n = split($3, vals, "|") }
   n < 2 || vals[1] != $2 { print "default is not the first of >= 2 values: " $0; bad = 1 }
   $1 !~ /^[a-z][a-z0-9-]*$/ || seen[$1]++ { print "bad or repeated name: " $1; bad = 1 }
   $4 == "" || $5 == "" { print "no clauses or description: " $0; bad = 1 }
+  { m = split($6, doc, "|"); for (i = 1; i <= m; i++) { ok = 0; for (j = 2; j <= n; j++) ok = ok || doc[i] == vals[j]
+      if (!ok) { print "documented value " doc[i] " is not a non-default value: " $0; bad = 1 } } }
   END { exit bad }' "$tmp/list" || fail "--list-variants: malformed output"
 grep -q "^keepalive-progress-range	reject	reject|clamp|ignore	keep_alive.progress_out_of_range	" \
   "$tmp/list" || fail "--list-variants: keepalive-progress-range line missing or wrong"

@@ -39,9 +39,9 @@ struct VariantInfo {
   std::vector<std::string> values;  // allowed values; "prefix<...>" accepts prefix + any text
   // What it concerns: clause ids of specs/downloadsession.json, or reference sections ("§5.2").
   std::vector<std::string> clauses;
-  // A non-default value takes the alternative of an `inferred` clause: the harness is only
-  // lenient about it under --strictness documented.
-  bool needs_documented = false;
+  // The values that take the alternative of an `inferred` clause: the harness is only lenient
+  // about them under --strictness documented. Every other value is conforming at any strictness.
+  std::vector<std::string> documented_values;
   std::string description;
 };
 
