@@ -43,6 +43,9 @@ EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std:
   if (variant("direct-endpoint") == "allowed")
     for (auto& u : p.users)
       u.privileges = std::vector<std::string>{"ContentLibrary.ReadStorage"};
+  // It keeps time to the second: a lease may end up to 1 s after renewal + timeout.
+  if (variant("datetime-form") == "seconds")
+    p.clock_tolerance_s = std::max(p.clock_tolerance_s, 1.0);
   if (const std::string timing = variant("prepare-timing");
       timing == "delayed" || timing == "polls")
     p.prepare_timeout_s = std::max(prepare_delay_s, 1.0) + 1;  // they take at least 1 s

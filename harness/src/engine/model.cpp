@@ -64,7 +64,11 @@ Model::Life Model::life(const InstanceModel& i) const {
     // Alive for sure before the earliest possible expiry; gone for sure after the
     // latest one plus the cleanup grace. "Not before expiration_time" makes the
     // instant itself uncertain.
-    if (now_ms > i.renewed_max_ms + timeout_ms() + grace_ms()) return Life::Gone;
+    // The clock tolerance widens the window both ways: a target whose clock runs behind, or
+    // that keeps time to the second, may expire up to that much later.
+    if (now_ms >
+        std::max(i.renewed_max_ms + timeout_ms() + tolerance_ms(), i.promised_ms) + grace_ms())
+      return Life::Gone;
     if (now_ms >= i.renewed_min_ms + timeout_ms() - tolerance_ms()) return Life::Maybe;
   }
   return i.maybe_gone ? Life::Maybe : Life::Alive;

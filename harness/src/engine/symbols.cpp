@@ -38,7 +38,7 @@ json resolve(const Call& c, const Memory& mem) {
   return args;
 }
 
-void remember(Memory& mem, const Model& post, const Call& c, const Decoded& d) {
+void remember(Memory& mem, Model& post, const Call& c, const Decoded& d) {
   const auto& ret = c.op->returns;
   if (d.kind != Decoded::Kind::Success || !d.has_result) return;
   const spec::Spec& spec = *post.spec;
@@ -54,8 +54,12 @@ void remember(Memory& mem, const Model& post, const Call& c, const Decoded& d) {
                 !mem.stable[i].contains(field))
               mem.stable[i][field] = d.result[field];
     if (r->lease && d.result.contains(r->lease->field) && d.result[r->lease->field].is_string())
-      if (auto ms = parse_datetime(d.result[r->lease->field].get<std::string>()))
+      if (auto ms = parse_datetime(d.result[r->lease->field].get<std::string>())) {
         mem.observed_expiry_ms[i] = *ms;
+        // The model follows it too (regression_expiry_rounded_up_to_a_second).
+        if (*ms - mem.clock_base_ms > post.instances[i].promised_ms)
+          post.instances.mut(i).promised_ms = *ms - mem.clock_base_ms;
+      }
   }
   auto note_child = [&](int i, const json& f) {
     for (const auto& [_, r] : spec.resources)

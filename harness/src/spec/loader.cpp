@@ -511,8 +511,16 @@ Effect parse_effect(const Node& n, const std::string& area) {
       if (e.to_any_of.empty()) n.at("to_any_of").fail("'to_any_of' must name at least one state");
       if (n.has("completes")) {
         Node c = n.at("completes");
-        c.object({"to", "within"}, {"to", "within"});
-        e.completes_to = c.at("to").nonempty_str();
+        c.object({"to", "to_any_of", "within"}, {"within"});
+        if (c.has("to") == c.has("to_any_of"))
+          c.fail("'completes' needs exactly one of 'to' and 'to_any_of'");
+        if (c.has("to")) {
+          e.completes_to = {c.at("to").nonempty_str()};
+        } else {
+          e.completes_to = c.at("to_any_of").strings();
+          if (e.completes_to.empty())
+            c.at("to_any_of").fail("'to_any_of' must name at least one state");
+        }
         e.completes_within = c.at("within").enum_str({"prepare_timeout"});
       }
       break;
@@ -981,7 +989,11 @@ class Validator {
         if (!r.states) fail(ptr + "/resource", "'" + e.resource + "' declares no states");
         for (std::size_t i = 0; i < e.to_any_of.size(); ++i)
           check_state(*r.states, e.to_any_of[i], ptr + "/to_any_of/" + std::to_string(i));
-        if (!e.completes_to.empty()) check_state(*r.states, e.completes_to, ptr + "/completes/to");
+        for (std::size_t i = 0; i < e.completes_to.size(); ++i)
+          check_state(
+              *r.states, e.completes_to[i],
+              ptr + (e.completes_to.size() == 1 ? std::string("/completes/to")
+                                                : "/completes/to_any_of/" + std::to_string(i)));
         break;
     }
   }

@@ -343,4 +343,18 @@ BOOST_AUTO_TEST_CASE(regression_direct_without_declared_privileges) {
   BOOST_TEST((outcomes(direct(m)) == std::set<std::string>{"success"}));
 }
 
+// A target that rounds expiration_time up to a whole second keeps the session until then:
+// the model expected it gone at renewal + timeout (lease.not_before_expiration).
+BOOST_AUTO_TEST_CASE(regression_expiry_rounded_up_to_a_second) {
+  Model m = model();
+  engine::apply(m, create());
+  m.instances.mut(0).promised_ms = 300999;  // created at 0.001 s, stated 00:05:01.000
+  engine::advance(m, 300001);
+  BOOST_TEST(static_cast<int>(m.life(m.instances[0])) == static_cast<int>(Model::Life::Maybe));
+  engine::advance(m, 998);
+  BOOST_TEST(static_cast<int>(m.life(m.instances[0])) == static_cast<int>(Model::Life::Maybe));
+  engine::advance(m, 1);
+  BOOST_TEST(static_cast<int>(m.life(m.instances[0])) == static_cast<int>(Model::Life::Gone));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -59,6 +59,10 @@ struct InstanceModel {
   std::map<std::string, const spec::Clause*> set_by;    // field -> clause of the effect that set it
   std::map<std::string, std::string> at;                // field -> sub-field holding the value
   std::int64_t renewed_min_ms = 0, renewed_max_ms = 0;  // lease renewal window (model time)
+  // The latest expiry the target stated (its lease field, in model time), or -1. Not before
+  // it (lease.not_before_expiration): it is never gone sooner, even where renewal + timeout
+  // is earlier (a target that rounds expiration_time up to a whole second).
+  std::int64_t promised_ms = -1;
   const spec::Clause* renewed_by = nullptr;
   std::map<std::string, ChildModel> children;  // by key
   nlohmann::json create_args;  // the creating call's arguments (for idempotent replays)

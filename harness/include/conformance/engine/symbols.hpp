@@ -22,6 +22,6 @@ nlohmann::json resolve(const Call& c, const Memory& mem);
 
 // Records what a successful answer showed: first-seen values of stable fields, the
 // lease expiry last seen, child states.
-void remember(Memory& mem, const Model& post, const Call& c, const Decoded& d);
+void remember(Memory& mem, Model& post, const Call& c, const Decoded& d);
 
 }  // namespace conformance::engine

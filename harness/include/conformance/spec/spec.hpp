@@ -126,15 +126,17 @@ struct Effect {
   enum class Kind { Create, Set, SetState, RenewLease, Remove, AdvanceChild };
   Kind kind = Kind::Set;
   std::string resource;
-  std::string param;                           // which instance (by parameter)
-  std::string parent_param;                    // AdvanceChild
-  std::string field;                           // Set
-  std::optional<ValueExpr> value;              // Set
-  std::string when_param_present;              // Set: only if this parameter was sent
-  std::map<std::string, ValueExpr> fields;     // Create
-  std::string to;                              // SetState
-  std::vector<std::string> to_any_of;          // AdvanceChild
-  std::string completes_to, completes_within;  // AdvanceChild: eventual state, profile deadline
+  std::string param;                        // which instance (by parameter)
+  std::string parent_param;                 // AdvanceChild
+  std::string field;                        // Set
+  std::optional<ValueExpr> value;           // Set
+  std::string when_param_present;           // Set: only if this parameter was sent
+  std::map<std::string, ValueExpr> fields;  // Create
+  std::string to;                           // SetState
+  std::vector<std::string> to_any_of;       // AdvanceChild
+  // AdvanceChild: the states it eventually reaches (any one of them), and the profile deadline.
+  std::vector<std::string> completes_to;
+  std::string completes_within;
   Clause clause;
 };
 std::string to_string(Effect::Kind k);
