@@ -54,6 +54,17 @@ struct Mutant {
   }
 };
 
+// The seed of a run's variant draw: FNV-1a over the mutant, the binding and the seed, so
+// that rows and seeds draw differently and a rerun draws the same.
+std::uint64_t draw_seed(const std::string& mutant, const std::string& binding, std::uint64_t seed) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : mutant + "/" + binding + "/" + std::to_string(seed)) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 struct Row {
   Mutant mutant;
   std::string binding;
@@ -125,6 +136,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--binding", bindings, "bindings (repeatable; default: all the spec declares)");
   app.add_flag("--no-pairs", no_pairs, "skip the pairs of faults");
+  bool random_variants = false;
+  app.add_flag("--random-variants", random_variants,
+               "run every mutant and the clean mock under a random draw of mock behaviour "
+               "variants (conforming at the default strictness; none that concerns a fault's "
+               "clause): each fault must still be caught on its own clause");
   bool no_shrink = false;
   app.add_flag("--no-shrink", no_shrink,
                "report first failures unshrunk (faster; the trace column then shows their length)");
@@ -191,9 +207,16 @@ int main(int argc, char** argv) {
           std::set<std::string> names;
           for (const auto& f : m.faults)
             names.insert(f.name);
-          for (int i = 0; i < n_seeds; ++i)
-            row.outcomes.push_back(
-                tools::run_mutant(spec, s, names, b, first_seed + static_cast<std::uint64_t>(i)));
+          std::set<std::string> clauses;
+          for (const auto& f : m.faults)
+            clauses.insert(f.clause);
+          for (int i = 0; i < n_seeds; ++i) {
+            std::uint64_t seed = first_seed + static_cast<std::uint64_t>(i);
+            auto variants = random_variants
+                                ? tools::random_variants(draw_seed(m.name(), b, seed), clauses)
+                                : std::map<std::string, std::string>{};
+            row.outcomes.push_back(tools::run_mutant(spec, s, names, b, seed, variants));
+          }
           progress(m.name() + " on " + b + ": killed " + std::to_string(row.killed()) + "/" +
                    std::to_string(n_seeds) + " (" + row.clauses() + ")");
           rows.push_back(std::move(row));
@@ -215,9 +238,12 @@ int main(int argc, char** argv) {
     // The clean mock, seed after seed: every run must pass.
     std::map<std::string, std::vector<Outcome>> clean;
     for (const auto& b : bindings) {
-      for (int i = 0; i < clean_seeds; ++i)
-        clean[b].push_back(
-            tools::run_mutant(spec, s, {}, b, first_seed + static_cast<std::uint64_t>(i)));
+      for (int i = 0; i < clean_seeds; ++i) {
+        std::uint64_t seed = first_seed + static_cast<std::uint64_t>(i);
+        auto variants = random_variants ? tools::random_variants(draw_seed("clean", b, seed), {})
+                                        : std::map<std::string, std::string>{};
+        clean[b].push_back(tools::run_mutant(spec, s, {}, b, seed, variants));
+      }
       progress("clean mock on " + b + ": " + std::to_string(clean_seeds) + " seeds");
     }
     double wall =
@@ -258,6 +284,11 @@ int main(int argc, char** argv) {
        << "- **Kill rate: " << kills << "/" << runs << " runs"
        << (runs ? " (" + fmt(100.0 * kills / runs, 1) + "%)" : "") << "; " << survivors
        << " mutant/binding rows with a survivor.**\n"
+       << (random_variants ? "- Every run under a random draw of the mock's behaviour variants "
+                             "(`--random-variants`: values conforming at the default strictness, "
+                             "none that concerns the fault's clause); the draws are listed at the "
+                             "end.\n"
+                           : "")
        << "- **Clean mock: " << clean_fail << " failing runs out of "
        << clean_seeds * static_cast<int>(bindings.size()) << "** (" << clean_calls << " calls).\n\n"
        << "Columns: *seqs* = passing sequences generated before the first failing one, *calls* "
@@ -312,6 +343,19 @@ int main(int argc, char** argv) {
           if (v[i].failed)
             md << "\nClean run failed: " << b << " seed " << first_seed + i << " on `"
                << v[i].clause << "`.\n";
+    }
+
+    if (random_variants) {
+      md << "\n## Variants drawn\n\n";
+      for (const auto* rows : {&single_rows, &pair_rows})
+        for (const auto& r : *rows)
+          for (std::size_t i = 0; i < r.outcomes.size(); ++i)
+            md << "- `" << r.mutant.name() << "` on " << r.binding << ", seed " << first_seed + i
+               << ": " << r.outcomes[i].variants << "\n";
+      for (const auto& [b, v] : clean)
+        for (std::size_t i = 0; i < v.size(); ++i)
+          md << "- clean mock on " << b << ", seed " << first_seed + i << ": " << v[i].variants
+             << "\n";
     }
 
     if (out == "-") {

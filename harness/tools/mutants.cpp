@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 #include <iomanip>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -15,8 +16,8 @@ namespace conformance::tools {
 
 MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
                          const std::set<std::string>& faults, const std::string& binding,
-                         std::uint64_t seed) {
-  auto mock = cli::start_embedded_mock(faults, binding);
+                         std::uint64_t seed, const std::map<std::string, std::string>& variants) {
+  auto mock = cli::start_embedded_mock(faults, binding, 2, variants);
   // The campaign users run (without regressions or a time budget): one run, its
   // failure re-checked.
   engine::CampaignConfig c;
@@ -32,6 +33,7 @@ MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
   auto campaign = engine::run_campaign(c, none);
   const engine::RunResult& r = campaign.result;
   MutantOutcome o;
+  o.variants = describe(variants);
   o.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // A flaky failure fails the run too (conformance exits 1).
   const engine::Failure* failure = r.failure                 ? &*r.failure
@@ -52,6 +54,34 @@ MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
     o.seconds = r.seconds;
   }
   return o;
+}
+
+std::map<std::string, std::string> random_variants(std::uint64_t seed,
+                                                   const std::set<std::string>& avoid) {
+  std::mt19937_64 rng(seed);
+  std::map<std::string, std::string> out;
+  for (const auto& v : dsmock::variant_catalogue()) {
+    bool draw = rng() % 3 == 0;  // drawn first: the sequence of draws does not depend on avoid
+    std::uint64_t pick = rng();
+    if (!draw || std::any_of(v.clauses.begin(), v.clauses.end(),
+                             [&](const std::string& c) { return avoid.count(c) > 0; }))
+      continue;
+    std::vector<std::string> values;
+    for (std::size_t i = 1; i < v.values.size(); ++i)
+      if (v.values[i].find('<') == std::string::npos &&
+          std::find(v.documented_values.begin(), v.documented_values.end(), v.values[i]) ==
+              v.documented_values.end())
+        values.push_back(v.values[i]);
+    if (!values.empty()) out[v.name] = values[pick % values.size()];
+  }
+  return out;
+}
+
+std::string describe(const std::map<std::string, std::string>& variants) {
+  std::string out;
+  for (const auto& [name, value] : variants)
+    out += (out.empty() ? "" : ", ") + name + "=" + value;
+  return out.empty() ? "none" : out;
 }
 
 std::string fmt(double v, int decimals) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,11 +30,22 @@ struct MutantOutcome {
   double seconds = 0;        // from the run's start to the first failure (the run, when passed)
   std::size_t trace = 0;     // calls in the minimal failing sequence
   double total_seconds = 0;  // the whole run, shrinking included
+  std::string variants;      // the mock's behaviour variants in this run ("none")
 };
 
 MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
                          const std::set<std::string>& faults, const std::string& binding,
-                         std::uint64_t seed);
+                         std::uint64_t seed,
+                         const std::map<std::string, std::string>& variants = {});
+
+// A random choice of mock behaviour variants (about a third of them, each with a random
+// non-default value) that a conforming server could make at the default strictness: values
+// that need --strictness documented are never drawn, nor variants that concern one of
+// `avoid` (the clauses the faults break). The same draw for the same seed.
+std::map<std::string, std::string> random_variants(std::uint64_t seed,
+                                                   const std::set<std::string>& avoid);
+// "a=b, c=d", or "none".
+std::string describe(const std::map<std::string, std::string>& variants);
 
 template <typename T>
 double median(std::vector<T> v) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The mutant kill matrix as a test: every single fault and every pair of faults is
 # killed (the run fails and names the fault's clause) on /api, seed 1, with the
-# default run (shrinking on); with CONFORMANCE_QUICK set, the pairs are left out.
+# default run (shrinking on), and every single fault again under random mock variants;
+# with CONFORMANCE_QUICK set, the pairs are left out.
 # (Registered in the default build only: the ASan build tests every single fault in
 # harness_tests' engine_runs.) The full matrix (10 seeds, both bindings, clean runs) is
 # scripts/kill-matrix, and the clean-mock 20-seed check is engine_runs in harness_tests.
@@ -34,6 +35,16 @@ echo "kill matrix: $rows rows ($faults single faults)"
 rc=$?
 [ $rc -eq 1 ] || { echo "FAIL: a survivor gave exit $rc, expected 1"; fail=1; }
 grep -q 'SURVIVED' "$work/survivor.md" || { echo "FAIL: survivor not marked"; fail=1; }
+
+# Under random behaviour variants (conforming at the default strictness) every single fault
+# is still killed on its own clause, and the clean mock under variants passes.
+"$tool" --seeds 1 --no-pairs --clean-seeds 2 --binding api --random-variants \
+  --out "$work/variants.md" 2>"$work/variants.log"
+rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: kill matrix under random variants exited $rc"; grep -v 'killed 1/1' "$work/variants.log"; fail=1; }
+grep -q '^## Variants drawn' "$work/variants.md" || { echo "FAIL: the variants drawn are not listed"; fail=1; }
+grep -q '^- `[a-z0-9-]*` on api, seed 1: [a-z]' "$work/variants.md" \
+  || { echo "FAIL: no variant draw listed for a fault"; fail=1; }
 
 # Bad flags: exit 2 with a message naming the problem.
 "$tool" --fault no-such-fault --out "$work/x.md" 2>"$work/bad.log"
