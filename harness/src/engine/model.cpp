@@ -92,6 +92,21 @@ const Outcome* Expectation::success() const {
   return nullptr;
 }
 
+std::string expected_text(const Expectation& e, const spec::Spec& spec) {
+  if (e.open) return "any well-formed answer (" + e.open->id + " is open)";
+  std::string out;
+  for (const auto& o : e.acceptable) {
+    std::string s = "success";
+    if (!o.success) {
+      s.clear();
+      for (const auto& err : o.errors)
+        s += (s.empty() ? "" : "/") + std::to_string(spec.errors.at(err).http_status) + " " + err;
+    }
+    out += (out.empty() ? "" : " or ") + s;
+  }
+  return out;
+}
+
 const Item* find_item(const Profile& p, const std::string& id) {
   for (const auto& i : p.items)
     if (i.id == id) return &i;
@@ -156,16 +171,6 @@ struct PreResult {
   Eval eval = Eval::Pass;
   const Clause* if_success = nullptr;  // clause a success answer would break
 };
-
-std::set<std::string> closure(const spec::StateMachine& sm, std::set<std::string> states) {
-  bool grew = true;
-  while (grew) {
-    grew = false;
-    for (const auto& [from, to] : sm.spontaneous)
-      if (states.count(from) && states.insert(to).second) grew = true;
-  }
-  return states;
-}
 
 PreResult evaluate(const Model& m, const Call& c, const Precondition& p) {
   using C = Precondition::Check;
@@ -541,7 +546,7 @@ void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain, const
         else
           next.insert(s);
       if (!certain) next.insert(ch->second.states.begin(), ch->second.states.end());
-      ch->second.states = closure(*cr->states, next);
+      ch->second.states = spec::spontaneous_closure(*cr->states, next);
       // Only a certain advance starts the completion deadline: after an open or
       // uncertain one the target may rightly have done nothing.
       if (certain && ch->second.advanced_ms < 0) {
@@ -612,7 +617,7 @@ void advance(Model& m, std::int64_t ms) {
     for (const auto& [key, ch] : m.instances[i].children)
       for (const auto& [cname, cres] : m.spec->resources)
         if (cres.kind == Resource::Kind::Child && cres.parent == inst.resource && cres.states) {
-          auto next = closure(*cres.states, ch.states);
+          auto next = spec::spontaneous_closure(*cres.states, ch.states);
           if (next != ch.states) m.instances.mut(i).children.at(key).states = std::move(next);
         }
   }

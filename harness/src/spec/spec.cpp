@@ -70,6 +70,28 @@ std::string to_string(ParamLocation::In in) {
   return "?";
 }
 
+std::set<std::string> spontaneous_closure(const StateMachine& sm, std::set<std::string> states) {
+  bool grew = true;
+  while (grew) {
+    grew = false;
+    for (const auto& [from, to] : sm.spontaneous)
+      if (states.count(from) && states.insert(to).second) grew = true;
+  }
+  return states;
+}
+
+std::vector<std::string> stable_fields(const Spec& spec, const std::string& resource) {
+  std::vector<std::string> out;
+  for (const Operation* op : spec.operations())
+    for (const auto& ef : op->effects)
+      if (ef.kind == Effect::Kind::Create && ef.resource == resource)
+        for (const auto& [field, ve] : ef.fields)
+          if (ve.kind == ValueExpr::Kind::Stable &&
+              std::find(out.begin(), out.end(), field) == out.end())
+            out.push_back(field);
+  return out;
+}
+
 const Field* TypeDef::field(const std::string& n) const {
   for (const auto& f : fields)
     if (f.name == n) return &f;

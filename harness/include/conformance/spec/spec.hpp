@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -240,5 +241,12 @@ struct Spec {
   std::vector<const Clause*> clauses() const;
   const Clause* find_clause(const std::string& id) const;
 };
+
+// The states reachable from `states` by spontaneous moves alone, `states` included.
+std::set<std::string> spontaneous_closure(const StateMachine& sm, std::set<std::string> states);
+
+// The model fields of `resource` that the server chooses once and keeps: those its
+// creating effects set to {"stable": true}.
+std::vector<std::string> stable_fields(const Spec& spec, const std::string& resource);
 
 }  // namespace conformance::spec
