@@ -9,13 +9,29 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace conformance::spec {
 
+// Each enumeration of the format has one table of its values' texts (spec.cpp):
+// to_string() prints with it and the loader parses with it.
+template <class E>
+using NameTable = std::span<const std::pair<E, std::string_view>>;
+
+// The value whose text is `s`, if any.
+template <class E>
+std::optional<E> from_string(std::string_view s) {
+  for (const auto& [value, text] : names(E{}))
+    if (text == s) return value;
+  return std::nullopt;
+}
+
 enum class Provenance { documented, inferred, open };
+NameTable<Provenance> names(Provenance);
 std::string to_string(Provenance p);
 
 // A contract clause: the unit a check enforces and a report lists.
@@ -91,6 +107,8 @@ struct Resource {
   std::optional<Lease> lease;
   std::string doc;
 };
+NameTable<Resource::Kind> names(Resource::Kind);
+std::string to_string(Resource::Kind k);
 
 struct Param {
   std::string name;
@@ -113,6 +131,7 @@ struct Precondition {
   std::string error;                     // error catalogue name
   Clause clause;
 };
+NameTable<Precondition::Check> names(Precondition::Check);
 std::string to_string(Precondition::Check c);
 
 struct ValueExpr {
@@ -140,6 +159,7 @@ struct Effect {
   std::string completes_within;
   Clause clause;
 };
+NameTable<Effect::Kind> names(Effect::Kind);
 std::string to_string(Effect::Kind k);
 
 struct Returns {
@@ -151,6 +171,8 @@ struct Returns {
   std::string filter_field, filter_param;
   std::optional<Clause> filter_clause, owner_clause;
 };
+NameTable<Returns::Kind> names(Returns::Kind);
+std::string to_string(Returns::Kind k);
 
 struct Idempotency {
   std::string token_param;
@@ -189,6 +211,7 @@ struct ParamLocation {
   std::vector<ParamLocation> alternatives;  // other accepted transports (recorded)
   std::optional<Clause> clause;
 };
+NameTable<ParamLocation::In> names(ParamLocation::In);
 std::string to_string(ParamLocation::In in);
 
 struct OperationBinding {
