@@ -634,8 +634,8 @@ ParamLocation parse_location(const Node& n, const std::string& param, const std:
 
 Endpoint parse_endpoint(const Node& n, bool login) {
   if (login)
-    n.object({"method", "path", "success_status", "token"},
-             {"method", "path", "success_status", "token"});
+    n.object({"method", "path", "success_status", "token", "scheme"},
+             {"method", "path", "success_status", "token", "scheme"});
   else
     n.object({"method", "path", "success_status"}, {"method", "path", "success_status"});
   Endpoint e;
@@ -645,7 +645,10 @@ Endpoint parse_endpoint(const Node& n, bool login) {
   auto status = n.at("success_status").integer();
   if (status < 200 || status > 299) n.at("success_status").fail("a success status is in 200..299");
   e.success_status = static_cast<int>(status);
-  if (login) e.token = n.at("token").nonempty_str();
+  if (login) {
+    e.token = n.at("token").nonempty_str();
+    e.scheme = n.at("scheme").enum_str({"basic"});
+  }
   return e;
 }
 
@@ -666,8 +669,11 @@ Binding parse_binding(const Node& n, const std::string& name) {
     b.result_key = result.at("key").nonempty_str();
   }
   Node error = n.at("error");
-  error.object({"style", "type_key", "value_key"}, {"style"});
+  error.object({"style", "type_key", "value_key", "name_key", "messages_key"},
+               {"style", "name_key", "messages_key"});
   b.error_style = error.at("style").enum_str({"bare", "typed"});
+  b.error_name_key = error.at("name_key").nonempty_str();
+  b.error_messages_key = error.at("messages_key").nonempty_str();
   if (b.error_style == "typed") {
     if (!error.has("type_key") || !error.has("value_key"))
       error.fail("a 'typed' error needs 'type_key' and 'value_key'");

@@ -225,7 +225,8 @@ struct OperationBinding {
 struct Endpoint {
   std::string method, path;
   int success_status = 200;
-  std::string token;  // login: "body" (bare JSON string) or the wrapper key
+  std::string token;   // login: "body" (bare JSON string) or the wrapper key
+  std::string scheme;  // login: how the credentials travel ("basic": HTTP Basic)
 };
 
 struct Binding {
@@ -233,7 +234,9 @@ struct Binding {
   Endpoint login, logout;
   std::string result_style, result_key;                      // "bare" | "wrapped" + key
   std::string error_style, error_type_key, error_value_key;  // "bare" | "typed" + keys
-  std::map<std::string, OperationBinding> operations;        // by operation full name
+  // In the error structure: the key of the error's catalogue name, and of its messages list.
+  std::string error_name_key, error_messages_key;
+  std::map<std::string, OperationBinding> operations;  // by operation full name
 };
 
 struct Checks {
