@@ -40,7 +40,12 @@ std::optional<Call::Variant> variant_from_string(std::string_view s) {
 }
 
 std::int64_t Model::timeout_ms() const {
-  return std::llround(profile->session_timeout_s * 1000);
+  if (profile->session_timeout_s) return std::llround(*profile->session_timeout_s * 1000);
+  // The spec's lease timeout (the longest, should several resources have a lease).
+  double seconds = 0;
+  for (const auto& [_, r] : spec->resources)
+    if (r.lease) seconds = std::max(seconds, r.lease->timeout_seconds);
+  return std::llround(seconds * 1000);
 }
 std::int64_t Model::grace_ms() const {
   return std::llround(profile->cleanup_grace_s * 1000);
@@ -170,6 +175,7 @@ enum class Eval { Pass, Fail, Maybe };
 struct PreResult {
   Eval eval = Eval::Pass;
   const Clause* if_success = nullptr;  // clause a success answer would break
+  const std::string* error = nullptr;  // the error to expect, if not the precondition's
 };
 
 PreResult evaluate(const Model& m, const Call& c, const Precondition& p) {
@@ -202,6 +208,7 @@ PreResult evaluate(const Model& m, const Call& c, const Precondition& p) {
       if (res->ownership && inst.owner != c.user) {
         r.eval = Eval::Fail;
         r.if_success = &res->ownership->clause;
+        r.error = &res->ownership->others_see;
         break;
       }
       switch (m.life(inst)) {
@@ -359,12 +366,13 @@ Expectation expect(const Model& m, const Call& c) {
         e.open = m.lenient(p.clause) ? &p.clause : r.if_success;
         return e;
       }
-      e.acceptable.push_back({false, {p.error}, &p.clause, r.if_success});
+      e.acceptable.push_back({false, {r.error ? *r.error : p.error}, &p.clause, r.if_success});
       for (auto& a : alternatives)
         e.acceptable.push_back(a);
       return e;
     }
-    alternatives.push_back({false, {p.error}, &p.clause, r.if_success});  // Maybe
+    alternatives.push_back(
+        {false, {r.error ? *r.error : p.error}, &p.clause, r.if_success});  // Maybe
   }
 
   bool after_removal = false;

@@ -133,7 +133,7 @@ Profile load_profile(const std::string& file) {
   }
   if (j.contains("session_timeout_seconds")) {
     p.session_timeout_s = r.seconds(j["session_timeout_seconds"], "/session_timeout_seconds");
-    if (p.session_timeout_s <= 0) r.fail("/session_timeout_seconds", "must be positive");
+    if (*p.session_timeout_s <= 0) r.fail("/session_timeout_seconds", "must be positive");
   }
   if (j.contains("cleanup_grace_seconds"))
     p.cleanup_grace_s = r.seconds(j["cleanup_grace_seconds"], "/cleanup_grace_seconds");
