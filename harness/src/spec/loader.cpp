@@ -365,16 +365,13 @@ Resource parse_resource(const Node& n, const std::string& name) {
   }
   if (n.has("lease")) {
     Node l = n.at("lease");
-    l.object(
-        {"field", "timeout_seconds", "renewed_by", "on_expiry", "not_before", "expires", "initial"},
-        {"field", "timeout_seconds", "renewed_by", "on_expiry", "not_before", "expires",
-         "initial"});
+    l.object({"field", "timeout_seconds", "on_expiry", "not_before", "expires", "initial"},
+             {"field", "timeout_seconds", "on_expiry", "not_before", "expires", "initial"});
     Lease lease;
     lease.field = l.at("field").nonempty_str();
     lease.timeout_seconds = l.at("timeout_seconds").number();
     if (lease.timeout_seconds <= 0)
       l.at("timeout_seconds").fail("the lease timeout must be positive");
-    lease.renewed_by = l.at("renewed_by").strings();
     lease.on_expiry = l.at("on_expiry").enum_str({"removed"});
     lease.not_before = parse_clause(l.at("not_before"), "lease");
     lease.expires = parse_clause(l.at("expires"), "lease");
@@ -816,10 +813,6 @@ class Validator {
           fail(base + "/lease/field", "'" + r.lease->field + "' is not a field of " + r.model);
         if (f->type.kind != TypeRef::Kind::DateTime)
           fail(base + "/lease/field", "a lease field must be a date-time");
-        for (std::size_t i = 0; i < r.lease->renewed_by.size(); ++i)
-          if (!s_.find_operation(r.lease->renewed_by[i]))
-            fail(base + "/lease/renewed_by/" + std::to_string(i),
-                 "operation '" + r.lease->renewed_by[i] + "' is not declared");
       }
     }
   }

@@ -89,8 +89,7 @@ struct Ownership {
 struct Lease {
   std::string field;  // the date-time field holding the expiry
   double timeout_seconds = 300;
-  std::vector<std::string> renewed_by;  // operation full names
-  std::string on_expiry;                // "removed"
+  std::string on_expiry;  // "removed"
   Clause not_before, expires, initial;
 };
 
