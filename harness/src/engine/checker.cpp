@@ -326,18 +326,21 @@ void check_id_list(Ctx& c, const json& result) {
     auto stray = c.mem.strays.find(id);
     if (it == index_of.end() && stray != c.mem.strays.end()) {
       if (stray->second != c.call.user)
-        c.violate(ret.owner_clause ? &*ret.owner_clause : complete, "only the caller's sessions",
+        c.violate(ret.owner_clause ? &*ret.owner_clause : complete,
+                  "only the caller's " + ret.resource + " ids",
                   "'" + id + "', owned by " + c.pre.profile->users[stray->second].name);
       continue;
     }
     if (it == index_of.end()) {
-      c.violate(ret.owner_clause ? &*ret.owner_clause : complete, "only the caller's sessions",
+      c.violate(ret.owner_clause ? &*ret.owner_clause : complete,
+                "only the caller's " + ret.resource + " ids",
                 "'" + id + "', which the caller never created");
       continue;
     }
     const InstanceModel& inst = c.pre.instances[it->second];
     if (inst.owner != c.call.user) {
-      c.violate(ret.owner_clause ? &*ret.owner_clause : complete, "only the caller's sessions",
+      c.violate(ret.owner_clause ? &*ret.owner_clause : complete,
+                "only the caller's " + ret.resource + " ids",
                 "'" + id + "', owned by " + c.pre.profile->users[inst.owner].name);
       continue;
     }
@@ -348,7 +351,7 @@ void check_id_list(Ctx& c, const json& result) {
     if (filter && inst.fields.contains(ret.filter_field) &&
         inst.fields[ret.filter_field] != *filter)
       c.violate(ret.filter_clause ? &*ret.filter_clause : complete,
-                "only sessions with " + ret.filter_field + " " + filter->dump(),
+                "only " + ret.resource + " ids with " + ret.filter_field + " " + filter->dump(),
                 "'" + id + "' with " + inst.fields[ret.filter_field].dump());
   }
   for (std::size_t i = 0; i < c.pre.instances.size(); ++i) {
@@ -428,7 +431,7 @@ void check_result(Ctx& c, const json& result) {
           if (c.mem.ids[i] == id && c.pre.life(c.pre.instances[i]) != Model::Life::Gone) {
             const Clause* clause =
                 c.call.op->effects.empty() ? nullptr : &c.call.op->effects.front().clause;
-            c.violate(clause, "a new id", id + ", the id of an existing session");
+            c.violate(clause, "a new id", id + ", the id of an existing " + ret.resource);
           }
         c.v.new_id = id;
       } else {
@@ -457,7 +460,8 @@ void check_result(Ctx& c, const json& result) {
           got.insert(f[res->key].get<std::string>());
           check_child(c, i, f[res->key].get<std::string>(), f);
         }
-      if (want != got) c.violate(all, "files {" + join(want) + "}", "{" + join(got) + "}");
+      if (want != got)
+        c.violate(all, res->name + " keys {" + join(want) + "}", "{" + join(got) + "}");
       break;
     }
     case Returns::Kind::Child: {
