@@ -29,7 +29,6 @@ EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std:
       it.files.push_back(f.name);
     p.items.push_back(it);
   }
-  p.missing_item_id = "00000000-0000-4000-8000-00000c0ffee0";
   p.session_timeout_s = static_cast<double>(eff.session_timeout.count()) / 1000.0;
   p.prepare_timeout_s = prepare_delay_s + 1;
   p.request_timeout_s = 10;

@@ -48,8 +48,9 @@ void check_burst(Sut& sut, const Call& call, const Model& pre, const HttpRequest
         sut.mem.strays.emplace(again.result.get<std::string>(), call.user);
       if (!known) {
         record_violation(pre, v, call.op->idempotency->clause, call.op->full_name,
-                         "a replay of a client_token answers the id of the session it created (" +
-                             *v.new_id + ")",
+                         "a replay of a " + call.op->idempotency->token_param +
+                             " answers the id of the " + call.op->returns.resource +
+                             " it created (" + *v.new_id + ")",
                          "concurrent creates answered different ids, and one more replay alone " +
                              (again.kind == Decoded::Kind::Success && again.result.is_string()
                                   ? "answered yet another: " + again.result.get<std::string>()
@@ -57,8 +58,8 @@ void check_burst(Sut& sut, const Call& call, const Model& pre, const HttpRequest
       } else {
         record_violation(pre, v, call.op->idempotency->concurrent_clause, call.op->full_name,
                          "every one of " + std::to_string(answers.size()) +
-                             " concurrent creates with one client_token answers " +
-                             (v.new_id ? *v.new_id : "one id"),
+                             " concurrent creates with one " + call.op->idempotency->token_param +
+                             " answers " + (v.new_id ? *v.new_id : "one id"),
                          "answer " + std::to_string(i + 1) + ": " + got);
       }
       if (!v.violations.empty()) break;

@@ -183,21 +183,6 @@ std::string join(const std::set<std::string>& xs) {
   return join(std::vector<std::string>(xs.begin(), xs.end()), "|");
 }
 
-std::string describe(const Outcome& o, const spec::Spec& spec) {
-  if (o.success) return "success";
-  std::vector<std::string> parts;
-  for (const auto& e : o.errors)
-    parts.push_back(std::to_string(spec.errors.at(e).http_status) + " " + e);
-  return join(parts, " or ");
-}
-
-std::string expected_text(const Ctx& c) {
-  std::vector<std::string> parts;
-  for (const auto& o : c.e.acceptable)
-    parts.push_back(describe(o, c.spec));
-  return join(parts, ", or ");
-}
-
 // A vanished instance: was it its lease (time passed since renewal), or the operation?
 const Clause* vanished_blame(Ctx& c, int target, const Clause* otherwise) {
   const InstanceModel& inst = c.pre.instances[target];
@@ -251,13 +236,7 @@ void check_child(Ctx& c, int inst_index, const std::string& key, const json& obj
   auto last = c.mem.child_state.find({inst_index, key});
   if (last != c.mem.child_state.end() && last->second != observed &&
       last->second != cres->states->initial && cres->states->spontaneous_clause) {
-    std::set<std::string> reach{last->second};
-    bool grew = true;
-    while (grew) {
-      grew = false;
-      for (const auto& [from, to] : cres->states->spontaneous)
-        if (reach.count(from) && reach.insert(to).second) grew = true;
-    }
+    std::set<std::string> reach = spec::spontaneous_closure(*cres->states, {last->second});
     c.exercised(&*cres->states->spontaneous_clause);
     if (!reach.count(observed))
       c.violate(&*cres->states->spontaneous_clause, key + " moves on from " + last->second,
@@ -309,19 +288,11 @@ void check_values(Ctx& c, int index, const json& obj) {
       c.violate(clause, where + " " + value.dump(), seen->dump());
   }
   // Stable fields: whatever was seen first must stay.
-  const spec::Operation* creator = nullptr;
-  for (const auto* op : c.spec.operations())
-    for (const auto& ef : op->effects)
-      if (ef.kind == spec::Effect::Kind::Create && ef.resource == inst.resource) creator = op;
-  if (creator)
-    for (const auto& ef : creator->effects)
-      for (const auto& [field, ve] : ef.fields)
-        if (ve.kind == spec::ValueExpr::Kind::Stable && obj.contains(field)) {
-          auto st = c.mem.stable.find(index);
-          if (st != c.mem.stable.end() && st->second.contains(field) &&
-              st->second[field] != obj[field])
-            c.violate(returns, field + " stays " + st->second[field].dump(), obj[field].dump());
-        }
+  auto st = c.mem.stable.find(index);
+  if (st != c.mem.stable.end())
+    for (const auto& field : spec::stable_fields(c.spec, inst.resource))
+      if (obj.contains(field) && st->second.contains(field) && st->second[field] != obj[field])
+        c.violate(returns, field + " stays " + st->second[field].dump(), obj[field].dump());
   // Lease: expiry at least renewal + timeout.
   if (r->lease && obj.contains(r->lease->field) && obj[r->lease->field].is_string()) {
     auto exp = parse_datetime(obj[r->lease->field].get<std::string>());
@@ -355,18 +326,21 @@ void check_id_list(Ctx& c, const json& result) {
     auto stray = c.mem.strays.find(id);
     if (it == index_of.end() && stray != c.mem.strays.end()) {
       if (stray->second != c.call.user)
-        c.violate(ret.owner_clause ? &*ret.owner_clause : complete, "only the caller's sessions",
+        c.violate(ret.owner_clause ? &*ret.owner_clause : complete,
+                  "only the caller's " + ret.resource + " ids",
                   "'" + id + "', owned by " + c.pre.profile->users[stray->second].name);
       continue;
     }
     if (it == index_of.end()) {
-      c.violate(ret.owner_clause ? &*ret.owner_clause : complete, "only the caller's sessions",
+      c.violate(ret.owner_clause ? &*ret.owner_clause : complete,
+                "only the caller's " + ret.resource + " ids",
                 "'" + id + "', which the caller never created");
       continue;
     }
     const InstanceModel& inst = c.pre.instances[it->second];
     if (inst.owner != c.call.user) {
-      c.violate(ret.owner_clause ? &*ret.owner_clause : complete, "only the caller's sessions",
+      c.violate(ret.owner_clause ? &*ret.owner_clause : complete,
+                "only the caller's " + ret.resource + " ids",
                 "'" + id + "', owned by " + c.pre.profile->users[inst.owner].name);
       continue;
     }
@@ -377,7 +351,7 @@ void check_id_list(Ctx& c, const json& result) {
     if (filter && inst.fields.contains(ret.filter_field) &&
         inst.fields[ret.filter_field] != *filter)
       c.violate(ret.filter_clause ? &*ret.filter_clause : complete,
-                "only sessions with " + ret.filter_field + " " + filter->dump(),
+                "only " + ret.resource + " ids with " + ret.filter_field + " " + filter->dump(),
                 "'" + id + "' with " + inst.fields[ret.filter_field].dump());
   }
   for (std::size_t i = 0; i < c.pre.instances.size(); ++i) {
@@ -457,7 +431,7 @@ void check_result(Ctx& c, const json& result) {
           if (c.mem.ids[i] == id && c.pre.life(c.pre.instances[i]) != Model::Life::Gone) {
             const Clause* clause =
                 c.call.op->effects.empty() ? nullptr : &c.call.op->effects.front().clause;
-            c.violate(clause, "a new id", id + ", the id of an existing session");
+            c.violate(clause, "a new id", id + ", the id of an existing " + ret.resource);
           }
         c.v.new_id = id;
       } else {
@@ -486,7 +460,8 @@ void check_result(Ctx& c, const json& result) {
           got.insert(f[res->key].get<std::string>());
           check_child(c, i, f[res->key].get<std::string>(), f);
         }
-      if (want != got) c.violate(all, "files {" + join(want) + "}", "{" + join(got) + "}");
+      if (want != got)
+        c.violate(all, res->name + " keys {" + join(want) + "}", "{" + join(got) + "}");
       break;
     }
     case Returns::Kind::Child: {
@@ -527,8 +502,7 @@ CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
     const Clause* clause = !e.acceptable.empty() && !e.acceptable.front().success
                                ? e.acceptable.front().clause
                                : &checks.success_status;
-    v.violations.push_back({clause->id, call.op->full_name,
-                            e.open ? "any well-formed answer" : expected_text(c),
+    v.violations.push_back({clause->id, call.op->full_name, expected_text(e, c.spec),
                             "no HTTP answer: " + answer.transport_error});
     return v;
   }
@@ -560,7 +534,7 @@ CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
     const Outcome& primary = e.acceptable.front();
     const Clause* blame =
         primary.success ? unexpected_error_blame(c, answer.error_name) : primary.clause;
-    c.violate(blame, expected_text(c), actual);
+    c.violate(blame, expected_text(e, c.spec), actual);
     return v;
   }
 
@@ -571,7 +545,7 @@ CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
   const Outcome* ok = e.success();
   if (!ok && !e.open) {
     const Outcome& primary = e.acceptable.front();
-    c.violate(primary.if_success, expected_text(c),
+    c.violate(primary.if_success, expected_text(e, c.spec),
               "success (HTTP " + std::to_string(answer.status) + ")");
     return v;
   }

@@ -40,7 +40,12 @@ std::optional<Call::Variant> variant_from_string(std::string_view s) {
 }
 
 std::int64_t Model::timeout_ms() const {
-  return std::llround(profile->session_timeout_s * 1000);
+  if (profile->session_timeout_s) return std::llround(*profile->session_timeout_s * 1000);
+  // The spec's lease timeout (the longest, should several resources have a lease).
+  double seconds = 0;
+  for (const auto& [_, r] : spec->resources)
+    if (r.lease) seconds = std::max(seconds, r.lease->timeout_seconds);
+  return std::llround(seconds * 1000);
 }
 std::int64_t Model::grace_ms() const {
   return std::llround(profile->cleanup_grace_s * 1000);
@@ -90,6 +95,21 @@ const Outcome* Expectation::success() const {
   for (const auto& o : acceptable)
     if (o.success) return &o;
   return nullptr;
+}
+
+std::string expected_text(const Expectation& e, const spec::Spec& spec) {
+  if (e.open) return "any well-formed answer (" + e.open->id + " is open)";
+  std::string out;
+  for (const auto& o : e.acceptable) {
+    std::string s = "success";
+    if (!o.success) {
+      s.clear();
+      for (const auto& err : o.errors)
+        s += (s.empty() ? "" : "/") + std::to_string(spec.errors.at(err).http_status) + " " + err;
+    }
+    out += (out.empty() ? "" : " or ") + s;
+  }
+  return out;
 }
 
 const Item* find_item(const Profile& p, const std::string& id) {
@@ -155,17 +175,8 @@ enum class Eval { Pass, Fail, Maybe };
 struct PreResult {
   Eval eval = Eval::Pass;
   const Clause* if_success = nullptr;  // clause a success answer would break
+  const std::string* error = nullptr;  // the error to expect, if not the precondition's
 };
-
-std::set<std::string> closure(const spec::StateMachine& sm, std::set<std::string> states) {
-  bool grew = true;
-  while (grew) {
-    grew = false;
-    for (const auto& [from, to] : sm.spontaneous)
-      if (states.count(from) && states.insert(to).second) grew = true;
-  }
-  return states;
-}
 
 PreResult evaluate(const Model& m, const Call& c, const Precondition& p) {
   using C = Precondition::Check;
@@ -197,6 +208,7 @@ PreResult evaluate(const Model& m, const Call& c, const Precondition& p) {
       if (res->ownership && inst.owner != c.user) {
         r.eval = Eval::Fail;
         r.if_success = &res->ownership->clause;
+        r.error = &res->ownership->others_see;
         break;
       }
       switch (m.life(inst)) {
@@ -354,12 +366,13 @@ Expectation expect(const Model& m, const Call& c) {
         e.open = m.lenient(p.clause) ? &p.clause : r.if_success;
         return e;
       }
-      e.acceptable.push_back({false, {p.error}, &p.clause, r.if_success});
+      e.acceptable.push_back({false, {r.error ? *r.error : p.error}, &p.clause, r.if_success});
       for (auto& a : alternatives)
         e.acceptable.push_back(a);
       return e;
     }
-    alternatives.push_back({false, {p.error}, &p.clause, r.if_success});  // Maybe
+    alternatives.push_back(
+        {false, {r.error ? *r.error : p.error}, &p.clause, r.if_success});  // Maybe
   }
 
   bool after_removal = false;
@@ -541,7 +554,7 @@ void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain, const
         else
           next.insert(s);
       if (!certain) next.insert(ch->second.states.begin(), ch->second.states.end());
-      ch->second.states = closure(*cr->states, next);
+      ch->second.states = spec::spontaneous_closure(*cr->states, next);
       // Only a certain advance starts the completion deadline: after an open or
       // uncertain one the target may rightly have done nothing.
       if (certain && ch->second.advanced_ms < 0) {
@@ -612,7 +625,7 @@ void advance(Model& m, std::int64_t ms) {
     for (const auto& [key, ch] : m.instances[i].children)
       for (const auto& [cname, cres] : m.spec->resources)
         if (cres.kind == Resource::Kind::Child && cres.parent == inst.resource && cres.states) {
-          auto next = closure(*cres.states, ch.states);
+          auto next = spec::spontaneous_closure(*cres.states, ch.states);
           if (next != ch.states) m.instances.mut(i).children.at(key).states = std::move(next);
         }
   }

@@ -119,9 +119,8 @@ Profile load_profile(const std::string& file) {
       item.files.push_back(r.str(it["files"][k], ptr + "/files/" + std::to_string(k)));
     p.items.push_back(std::move(item));
   }
-  p.missing_item_id = j.contains("missing_item_id")
-                          ? r.str(j["missing_item_id"], "/missing_item_id")
-                          : "00000000-0000-4000-8000-00000c0ffee0";
+  if (j.contains("missing_item_id"))
+    p.missing_item_id = r.str(j["missing_item_id"], "/missing_item_id");
   for (const auto& item : p.items)
     if (item.id == p.missing_item_id) r.fail("/missing_item_id", "this id names one of the items");
   if (j.contains("tls")) {
@@ -134,7 +133,7 @@ Profile load_profile(const std::string& file) {
   }
   if (j.contains("session_timeout_seconds")) {
     p.session_timeout_s = r.seconds(j["session_timeout_seconds"], "/session_timeout_seconds");
-    if (p.session_timeout_s <= 0) r.fail("/session_timeout_seconds", "must be positive");
+    if (*p.session_timeout_s <= 0) r.fail("/session_timeout_seconds", "must be positive");
   }
   if (j.contains("cleanup_grace_seconds"))
     p.cleanup_grace_s = r.seconds(j["cleanup_grace_seconds"], "/cleanup_grace_seconds");

@@ -46,13 +46,9 @@ void remember(Memory& mem, Model& post, const Call& c, const Decoded& d) {
     int i = arg_instance(c, ret.param);
     if (i < 0) return;
     const Resource* r = spec.find_resource(post.instances[i].resource);
-    for (const auto* op : spec.operations())
-      for (const auto& ef : op->effects)
-        if (ef.kind == spec::Effect::Kind::Create && ef.resource == r->name)
-          for (const auto& [field, ve] : ef.fields)
-            if (ve.kind == spec::ValueExpr::Kind::Stable && d.result.contains(field) &&
-                !mem.stable[i].contains(field))
-              mem.stable[i][field] = d.result[field];
+    for (const auto& field : spec::stable_fields(spec, r->name))
+      if (d.result.contains(field) && !mem.stable[i].contains(field))
+        mem.stable[i][field] = d.result[field];
     if (r->lease && d.result.contains(r->lease->field) && d.result[r->lease->field].is_string())
       if (auto ms = parse_datetime(d.result[r->lease->field].get<std::string>())) {
         mem.observed_expiry_ms[i] = *ms;

@@ -39,21 +39,6 @@ std::string show_call(const Call& c, const Profile& p) {
   return os.str();
 }
 
-std::string expected_summary(const Expectation& e, const spec::Spec& spec) {
-  if (e.open) return "any well-formed answer (" + e.open->id + " is open)";
-  std::string out;
-  for (const auto& o : e.acceptable) {
-    std::string s = "success";
-    if (!o.success) {
-      s.clear();
-      for (const auto& err : o.errors)
-        s += (s.empty() ? "" : "/") + std::to_string(spec.errors.at(err).http_status) + " " + err;
-    }
-    out += (out.empty() ? "" : " or ") + s;
-  }
-  return out;
-}
-
 TraceStep render(const RawStep& r, const spec::Spec& spec, const Profile& profile) {
   TraceStep step;
   if (!r.call) {
@@ -68,7 +53,7 @@ TraceStep render(const RawStep& r, const spec::Spec& spec, const Profile& profil
   step.exchange = {redacted(r.request, secret_headers(spec.bindings.at(profile.binding))),
                    r.response};
   if (step.exchange.response.body.size() > 4096) step.exchange.response.body.resize(4096);
-  step.expected = expected_summary(r.expected, spec);
+  step.expected = expected_text(r.expected, spec);
   step.outcome = r.outcome;
   step.violations = r.violations;
   step.command = call_to_json(*r.call);

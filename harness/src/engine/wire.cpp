@@ -163,6 +163,7 @@ Decoded decode(const spec::Spec& spec, const spec::Binding& binding, const spec:
     return d;
   }
   const json* value = &b;
+  const std::string& name_key = binding.error_name_key;
   if (binding.error_style == "typed") {
     if (!b.contains(binding.error_type_key) || !b[binding.error_type_key].is_string()) {
       d.envelope_problems.push_back("the error has no string '" + binding.error_type_key + "'");
@@ -178,22 +179,23 @@ Decoded decode(const spec::Spec& spec, const spec::Binding& binding, const spec:
       return d;
     }
     value = &b[binding.error_value_key];
-    if (value->contains("error_type") && (*value)["error_type"].is_string() &&
-        !d.error_name.empty() && (*value)["error_type"].get<std::string>() != d.error_name)
-      d.envelope_problems.push_back("error_type '" + (*value)["error_type"].get<std::string>() +
-                                    "' contradicts type '" +
+    if (value->contains(name_key) && (*value)[name_key].is_string() && !d.error_name.empty() &&
+        (*value)[name_key].get<std::string>() != d.error_name)
+      d.envelope_problems.push_back(name_key + " '" + (*value)[name_key].get<std::string>() +
+                                    "' contradicts " + binding.error_type_key + " '" +
                                     b[binding.error_type_key].get<std::string>() + "'");
   } else {
-    if (!b.contains("error_type") || !b["error_type"].is_string()) {
-      d.envelope_problems.push_back("the error has no string 'error_type'");
+    if (!b.contains(name_key) || !b[name_key].is_string()) {
+      d.envelope_problems.push_back("the error has no string '" + name_key + "'");
     } else {
-      d.error_name = b["error_type"].get<std::string>();
+      d.error_name = b[name_key].get<std::string>();
       if (!spec.errors.count(d.error_name))
-        d.envelope_problems.push_back("error_type '" + d.error_name + "' is not in the catalogue");
+        d.envelope_problems.push_back(name_key + " '" + d.error_name + "' is not in the catalogue");
     }
   }
-  if (!value->contains("messages") || !(*value)["messages"].is_array())
-    d.envelope_problems.push_back("the error has no 'messages' list");
+  const std::string& messages_key = binding.error_messages_key;
+  if (!value->contains(messages_key) || !(*value)[messages_key].is_array())
+    d.envelope_problems.push_back("the error has no '" + messages_key + "' list");
   return d;
 }
 
@@ -206,7 +208,9 @@ std::string login(Transport& transport, const spec::Binding& binding, const std:
   HttpRequest r;
   r.method = binding.login.method;
   r.path = binding.login.path;
-  r.headers.emplace_back("Authorization", "Basic " + base64(user + ":" + password));
+  // The only scheme the format has: "basic".
+  if (binding.login.scheme == "basic")
+    r.headers.emplace_back("Authorization", "Basic " + base64(user + ":" + password));
   HttpResponse res = transport.send(r);
   if (!res.transport_error.empty())
     throw std::runtime_error("login of user '" + user + "' failed: " + res.transport_error);

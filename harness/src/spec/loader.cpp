@@ -149,6 +149,16 @@ class Node {
       list += (list.empty() ? "" : ", ") + std::string(o);
     fail("'" + s + "' is not one of: " + list);
   }
+  // A value of an enumeration of the format, by the one table of its texts.
+  template <class E>
+  E enum_of() const {
+    auto s = str();
+    if (auto v = from_string<E>(s)) return *v;
+    std::string list;
+    for (const auto& [_, text] : names(E{}))
+      list += (list.empty() ? "" : ", ") + std::string(text);
+    fail("'" + s + "' is not one of: " + list);
+  }
 
  private:
   const json* value_;
@@ -223,13 +233,11 @@ Clause parse_clause(const Node& n, const std::string& area) {
       c.id.find("..") != std::string::npos)
     n.at("id").fail("clause id '" + c.id +
                     "' must be dotted lower_snake_case, e.g. cancel.requires_active");
-  auto p = n.at("provenance").enum_str({"documented", "inferred", "open"});
-  c.provenance = p == "documented" ? Provenance::documented
-                 : p == "inferred" ? Provenance::inferred
-                                   : Provenance::open;
+  c.provenance = n.at("provenance").enum_of<Provenance>();
   c.reason = n.str_or("reason", "");
   if (c.provenance != Provenance::documented && c.reason.empty())
-    n.fail("a clause marked '" + p + "' needs a 'reason' (one line saying why)");
+    n.fail("a clause marked '" + to_string(c.provenance) +
+           "' needs a 'reason' (one line saying why)");
   c.summary = n.at("summary").nonempty_str();
   c.area = area;
   c.pointer = n.pointer();
@@ -319,10 +327,7 @@ Resource parse_resource(const Node& n, const std::string& name) {
   r.name = name;
   n.object({"kind", "model", "key", "parent", "members", "states", "ownership", "lease", "doc"},
            {"kind"});
-  auto kind = n.at("kind").enum_str({"external", "managed", "child"});
-  r.kind = kind == "external"  ? Resource::Kind::External
-           : kind == "managed" ? Resource::Kind::Managed
-                               : Resource::Kind::Child;
+  r.kind = n.at("kind").enum_of<Resource::Kind>();
   r.doc = n.str_or("doc", "");
   if (r.kind == Resource::Kind::External) {
     for (const char* k : {"model", "key", "parent", "members", "states", "ownership", "lease"})
@@ -360,16 +365,13 @@ Resource parse_resource(const Node& n, const std::string& name) {
   }
   if (n.has("lease")) {
     Node l = n.at("lease");
-    l.object(
-        {"field", "timeout_seconds", "renewed_by", "on_expiry", "not_before", "expires", "initial"},
-        {"field", "timeout_seconds", "renewed_by", "on_expiry", "not_before", "expires",
-         "initial"});
+    l.object({"field", "timeout_seconds", "on_expiry", "not_before", "expires", "initial"},
+             {"field", "timeout_seconds", "on_expiry", "not_before", "expires", "initial"});
     Lease lease;
     lease.field = l.at("field").nonempty_str();
     lease.timeout_seconds = l.at("timeout_seconds").number();
     if (lease.timeout_seconds <= 0)
       l.at("timeout_seconds").fail("the lease timeout must be positive");
-    lease.renewed_by = l.at("renewed_by").strings();
     lease.on_expiry = l.at("on_expiry").enum_str({"removed"});
     lease.not_before = parse_clause(l.at("not_before"), "lease");
     lease.expires = parse_clause(l.at("expires"), "lease");
@@ -384,15 +386,9 @@ Precondition parse_precondition(const Node& n, const std::string& area) {
             "min", "max", "error", "clause"},
            {"check", "param", "error", "clause"});
   Precondition p;
-  auto check = n.at("check").enum_str(
-      {"present", "exists", "state_in", "child_exists", "not_value", "in_range"});
+  p.check = n.at("check").enum_of<Precondition::Check>();
+  const std::string check = to_string(p.check);
   using C = Precondition::Check;
-  p.check = check == "present"        ? C::Present
-            : check == "exists"       ? C::Exists
-            : check == "state_in"     ? C::StateIn
-            : check == "child_exists" ? C::ChildExists
-            : check == "not_value"    ? C::NotValue
-                                      : C::InRange;
   p.param = n.at("param").nonempty_str();
   p.error = n.at("error").nonempty_str();
   auto need = [&](const char* key) {
@@ -450,15 +446,9 @@ Effect parse_effect(const Node& n, const std::string& area) {
             "fields", "to", "to_any_of", "completes", "clause"},
            {"effect", "resource", "clause"});
   Effect e;
-  auto kind = n.at("effect").enum_str(
-      {"create", "set", "set_state", "renew_lease", "remove", "advance_child"});
+  e.kind = n.at("effect").enum_of<Effect::Kind>();
+  const std::string kind = to_string(e.kind);
   using K = Effect::Kind;
-  e.kind = kind == "create"        ? K::Create
-           : kind == "set"         ? K::Set
-           : kind == "set_state"   ? K::SetState
-           : kind == "renew_lease" ? K::RenewLease
-           : kind == "remove"      ? K::Remove
-                                   : K::AdvanceChild;
   e.resource = n.at("resource").nonempty_str();
   auto need = [&](const char* key) {
     if (!n.has(key)) n.fail("effect '" + kind + "' needs '" + key + "'");
@@ -535,14 +525,9 @@ Returns parse_returns(const Node& n, const std::string& area) {
   n.object({"kind", "resource", "param", "parent_param", "filter", "owner_clause", "clause"},
            {"kind"});
   Returns r;
-  auto kind = n.at("kind").enum_str({"void", "new_id", "resource", "id_list", "children", "child"});
+  r.kind = n.at("kind").enum_of<Returns::Kind>();
+  const std::string kind = to_string(r.kind);
   using K = Returns::Kind;
-  r.kind = kind == "void"       ? K::Void
-           : kind == "new_id"   ? K::NewId
-           : kind == "resource" ? K::Resource
-           : kind == "id_list"  ? K::IdList
-           : kind == "children" ? K::Children
-                                : K::Child;
   auto need = [&](const char* key) {
     if (!n.has(key)) n.fail("returns '" + kind + "' needs '" + key + "'");
   };
@@ -627,11 +612,7 @@ ParamLocation parse_location(const Node& n, const std::string& param, const std:
   else
     n.object({"in", "name", "whole", "alternatives", "clause"}, {"in"});
   ParamLocation loc;
-  auto in = n.at("in").enum_str({"path", "query", "header", "body"});
-  loc.in = in == "path"     ? ParamLocation::In::Path
-           : in == "query"  ? ParamLocation::In::Query
-           : in == "header" ? ParamLocation::In::Header
-                            : ParamLocation::In::Body;
+  loc.in = n.at("in").enum_of<ParamLocation::In>();
   loc.name = n.has("name") ? n.at("name").nonempty_str() : param;
   if (n.has("whole")) {
     loc.whole = n.at("whole").boolean();
@@ -650,8 +631,8 @@ ParamLocation parse_location(const Node& n, const std::string& param, const std:
 
 Endpoint parse_endpoint(const Node& n, bool login) {
   if (login)
-    n.object({"method", "path", "success_status", "token"},
-             {"method", "path", "success_status", "token"});
+    n.object({"method", "path", "success_status", "token", "scheme"},
+             {"method", "path", "success_status", "token", "scheme"});
   else
     n.object({"method", "path", "success_status"}, {"method", "path", "success_status"});
   Endpoint e;
@@ -661,7 +642,10 @@ Endpoint parse_endpoint(const Node& n, bool login) {
   auto status = n.at("success_status").integer();
   if (status < 200 || status > 299) n.at("success_status").fail("a success status is in 200..299");
   e.success_status = static_cast<int>(status);
-  if (login) e.token = n.at("token").nonempty_str();
+  if (login) {
+    e.token = n.at("token").nonempty_str();
+    e.scheme = n.at("scheme").enum_str({"basic"});
+  }
   return e;
 }
 
@@ -682,8 +666,11 @@ Binding parse_binding(const Node& n, const std::string& name) {
     b.result_key = result.at("key").nonempty_str();
   }
   Node error = n.at("error");
-  error.object({"style", "type_key", "value_key"}, {"style"});
+  error.object({"style", "type_key", "value_key", "name_key", "messages_key"},
+               {"style", "name_key", "messages_key"});
   b.error_style = error.at("style").enum_str({"bare", "typed"});
+  b.error_name_key = error.at("name_key").nonempty_str();
+  b.error_messages_key = error.at("messages_key").nonempty_str();
   if (b.error_style == "typed") {
     if (!error.has("type_key") || !error.has("value_key"))
       error.fail("a 'typed' error needs 'type_key' and 'value_key'");
@@ -826,10 +813,6 @@ class Validator {
           fail(base + "/lease/field", "'" + r.lease->field + "' is not a field of " + r.model);
         if (f->type.kind != TypeRef::Kind::DateTime)
           fail(base + "/lease/field", "a lease field must be a date-time");
-        for (std::size_t i = 0; i < r.lease->renewed_by.size(); ++i)
-          if (!s_.find_operation(r.lease->renewed_by[i]))
-            fail(base + "/lease/renewed_by/" + std::to_string(i),
-                 "operation '" + r.lease->renewed_by[i] + "' is not declared");
       }
     }
   }

@@ -8,66 +8,110 @@
 
 namespace conformance::spec {
 
+namespace {
+
+template <class E>
+std::string text_of(E v) {
+  for (const auto& [value, text] : names(v))
+    if (value == v) return std::string(text);
+  return "?";
+}
+
+constexpr std::pair<Provenance, std::string_view> kProvenance[] = {
+    {Provenance::documented, "documented"},
+    {Provenance::inferred, "inferred"},
+    {Provenance::open, "open"},
+};
+constexpr std::pair<Resource::Kind, std::string_view> kResourceKind[] = {
+    {Resource::Kind::External, "external"},
+    {Resource::Kind::Managed, "managed"},
+    {Resource::Kind::Child, "child"},
+};
+constexpr std::pair<Precondition::Check, std::string_view> kCheck[] = {
+    {Precondition::Check::Present, "present"},
+    {Precondition::Check::Exists, "exists"},
+    {Precondition::Check::StateIn, "state_in"},
+    {Precondition::Check::ChildExists, "child_exists"},
+    {Precondition::Check::NotValue, "not_value"},
+    {Precondition::Check::InRange, "in_range"},
+};
+constexpr std::pair<Effect::Kind, std::string_view> kEffect[] = {
+    {Effect::Kind::Create, "create"},      {Effect::Kind::Set, "set"},
+    {Effect::Kind::SetState, "set_state"}, {Effect::Kind::RenewLease, "renew_lease"},
+    {Effect::Kind::Remove, "remove"},      {Effect::Kind::AdvanceChild, "advance_child"},
+};
+constexpr std::pair<Returns::Kind, std::string_view> kReturns[] = {
+    {Returns::Kind::Void, "void"},         {Returns::Kind::NewId, "new_id"},
+    {Returns::Kind::Resource, "resource"}, {Returns::Kind::IdList, "id_list"},
+    {Returns::Kind::Children, "children"}, {Returns::Kind::Child, "child"},
+};
+constexpr std::pair<ParamLocation::In, std::string_view> kIn[] = {
+    {ParamLocation::In::Path, "path"},
+    {ParamLocation::In::Query, "query"},
+    {ParamLocation::In::Header, "header"},
+    {ParamLocation::In::Body, "body"},
+};
+
+}  // namespace
+
+NameTable<Provenance> names(Provenance) {
+  return kProvenance;
+}
+NameTable<Resource::Kind> names(Resource::Kind) {
+  return kResourceKind;
+}
+NameTable<Precondition::Check> names(Precondition::Check) {
+  return kCheck;
+}
+NameTable<Effect::Kind> names(Effect::Kind) {
+  return kEffect;
+}
+NameTable<Returns::Kind> names(Returns::Kind) {
+  return kReturns;
+}
+NameTable<ParamLocation::In> names(ParamLocation::In) {
+  return kIn;
+}
+
 std::string to_string(Provenance p) {
-  switch (p) {
-    case Provenance::documented:
-      return "documented";
-    case Provenance::inferred:
-      return "inferred";
-    case Provenance::open:
-      return "open";
-  }
-  return "?";
+  return text_of(p);
 }
-
+std::string to_string(Resource::Kind k) {
+  return text_of(k);
+}
 std::string to_string(Precondition::Check c) {
-  switch (c) {
-    case Precondition::Check::Present:
-      return "present";
-    case Precondition::Check::Exists:
-      return "exists";
-    case Precondition::Check::StateIn:
-      return "state_in";
-    case Precondition::Check::ChildExists:
-      return "child_exists";
-    case Precondition::Check::NotValue:
-      return "not_value";
-    case Precondition::Check::InRange:
-      return "in_range";
-  }
-  return "?";
+  return text_of(c);
 }
-
 std::string to_string(Effect::Kind k) {
-  switch (k) {
-    case Effect::Kind::Create:
-      return "create";
-    case Effect::Kind::Set:
-      return "set";
-    case Effect::Kind::SetState:
-      return "set_state";
-    case Effect::Kind::RenewLease:
-      return "renew_lease";
-    case Effect::Kind::Remove:
-      return "remove";
-    case Effect::Kind::AdvanceChild:
-      return "advance_child";
-  }
-  return "?";
+  return text_of(k);
+}
+std::string to_string(Returns::Kind k) {
+  return text_of(k);
+}
+std::string to_string(ParamLocation::In in) {
+  return text_of(in);
 }
 
-std::string to_string(ParamLocation::In in) {
-  switch (in) {
-    case ParamLocation::In::Path:
-      return "path";
-    case ParamLocation::In::Query:
-      return "query";
-    case ParamLocation::In::Header:
-      return "header";
-    case ParamLocation::In::Body:
-      return "body";
+std::set<std::string> spontaneous_closure(const StateMachine& sm, std::set<std::string> states) {
+  bool grew = true;
+  while (grew) {
+    grew = false;
+    for (const auto& [from, to] : sm.spontaneous)
+      if (states.count(from) && states.insert(to).second) grew = true;
   }
-  return "?";
+  return states;
+}
+
+std::vector<std::string> stable_fields(const Spec& spec, const std::string& resource) {
+  std::vector<std::string> out;
+  for (const Operation* op : spec.operations())
+    for (const auto& ef : op->effects)
+      if (ef.kind == Effect::Kind::Create && ef.resource == resource)
+        for (const auto& [field, ve] : ef.fields)
+          if (ve.kind == ValueExpr::Kind::Stable &&
+              std::find(out.begin(), out.end(), field) == out.end())
+            out.push_back(field);
+  return out;
 }
 
 const Field* TypeDef::field(const std::string& n) const {

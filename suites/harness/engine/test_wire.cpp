@@ -88,11 +88,11 @@ BOOST_AUTO_TEST_CASE(an_error_names_its_catalogue_entry) {
   const auto& spec = shipped();
   const auto& b = spec.bindings.at("rest");
   const auto& def = spec.errors.at("NOT_FOUND");
-  json body =
-      b.error_style == "typed"
-          ? json{{b.error_type_key, def.rest_type},
-                 {b.error_value_key, {{"error_type", "NOT_FOUND"}, {"messages", json::array()}}}}
-          : json{{"error_type", "NOT_FOUND"}, {"messages", json::array()}};
+  json body = b.error_style == "typed"
+                  ? json{{b.error_type_key, def.rest_type},
+                         {b.error_value_key,
+                          {{b.error_name_key, "NOT_FOUND"}, {b.error_messages_key, json::array()}}}}
+                  : json{{b.error_name_key, "NOT_FOUND"}, {b.error_messages_key, json::array()}};
   auto d = engine::decode(spec, b, op("DownloadSession.get"), answer(404, body.dump()));
   BOOST_TEST((d.kind == engine::Decoded::Kind::Error));
   BOOST_TEST(d.error_name == "NOT_FOUND");

@@ -243,9 +243,8 @@ const std::vector<Case>& cases() {
       {"void_returns_with_resource", set(kCancel + "/returns/resource", "DownloadSession"),
        kCancel + "/returns/resource", "returns 'void' takes no 'resource'"},
       // -- resources
-      {"lease_renewed_by_undeclared_operation",
-       set(kSession + "/lease/renewed_by/1", "DownloadSession.ping"),
-       kSession + "/lease/renewed_by/1", "operation 'DownloadSession.ping' is not declared"},
+      {"lease_renewed_by_is_not_a_key", set(kSession + "/lease/renewed_by", json::array()),
+       kSession + "/lease/renewed_by", "unknown key 'renewed_by'"},
       {"lease_timeout_not_positive", set(kSession + "/lease/timeout_seconds", 0),
        kSession + "/lease/timeout_seconds", "the lease timeout must be positive"},
       {"lease_field_not_a_date_time", set(kSession + "/lease/field", "client_progress"),

@@ -174,6 +174,9 @@ struct Expectation {
 };
 
 Expectation expect(const Model& m, const Call& c);
+// The one text of what an expectation accepts (traces and violations): "success",
+// "404 NOT_FOUND or 400 INVALID_ARGUMENT", "any well-formed answer (x is open)".
+std::string expected_text(const Expectation& e, const spec::Spec& spec);
 // The model after the call, not knowing its answer: what may have happened is kept
 // as a possibility (the model calls are generated from).
 void apply(Model& m, const Call& c);

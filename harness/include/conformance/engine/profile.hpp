@@ -28,10 +28,12 @@ struct Profile {
   std::string binding = "api";
   std::vector<User> users;
   std::vector<Item> items;
-  std::string missing_item_id;  // an id no item has
+  // An id no item has (what a call about an unknown item sends).
+  std::string missing_item_id = "00000000-0000-4000-8000-00000c0ffee0";
   bool tls_verify = true;
   std::string ca_file;
-  double session_timeout_s = 300;
+  // The server's lease timeout; not given: the spec's lease `timeout_seconds`.
+  std::optional<double> session_timeout_s;
   double cleanup_grace_s = 0;    // how long after expiration_time a session may linger
   double clock_tolerance_s = 0;  // wall clock: slack for latency and clock skew
   double prepare_timeout_s = 30;

@@ -12,8 +12,6 @@ namespace conformance::engine {
 
 // "alice DownloadSession.cancel(download_session_id=#0) [no-auth]"
 std::string show_call(const Call& c, const Profile& p);
-// "success", "404 NOT_FOUND or 400 INVALID_ARGUMENT", "any well-formed answer (x is open)"
-std::string expected_summary(const Expectation& e, const spec::Spec& spec);
 
 TraceStep render(const RawStep& r, const spec::Spec& spec, const Profile& profile);
 std::vector<TraceStep> render(const std::vector<RawStep>& raw, const spec::Spec& spec,

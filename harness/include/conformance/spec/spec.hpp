@@ -8,13 +8,30 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace conformance::spec {
 
+// Each enumeration of the format has one table of its values' texts (spec.cpp):
+// to_string() prints with it and the loader parses with it.
+template <class E>
+using NameTable = std::span<const std::pair<E, std::string_view>>;
+
+// The value whose text is `s`, if any.
+template <class E>
+std::optional<E> from_string(std::string_view s) {
+  for (const auto& [value, text] : names(E{}))
+    if (text == s) return value;
+  return std::nullopt;
+}
+
 enum class Provenance { documented, inferred, open };
+NameTable<Provenance> names(Provenance);
 std::string to_string(Provenance p);
 
 // A contract clause: the unit a check enforces and a report lists.
@@ -72,8 +89,7 @@ struct Ownership {
 struct Lease {
   std::string field;  // the date-time field holding the expiry
   double timeout_seconds = 300;
-  std::vector<std::string> renewed_by;  // operation full names
-  std::string on_expiry;                // "removed"
+  std::string on_expiry;  // "removed"
   Clause not_before, expires, initial;
 };
 
@@ -90,6 +106,8 @@ struct Resource {
   std::optional<Lease> lease;
   std::string doc;
 };
+NameTable<Resource::Kind> names(Resource::Kind);
+std::string to_string(Resource::Kind k);
 
 struct Param {
   std::string name;
@@ -112,6 +130,7 @@ struct Precondition {
   std::string error;                     // error catalogue name
   Clause clause;
 };
+NameTable<Precondition::Check> names(Precondition::Check);
 std::string to_string(Precondition::Check c);
 
 struct ValueExpr {
@@ -139,6 +158,7 @@ struct Effect {
   std::string completes_within;
   Clause clause;
 };
+NameTable<Effect::Kind> names(Effect::Kind);
 std::string to_string(Effect::Kind k);
 
 struct Returns {
@@ -150,6 +170,8 @@ struct Returns {
   std::string filter_field, filter_param;
   std::optional<Clause> filter_clause, owner_clause;
 };
+NameTable<Returns::Kind> names(Returns::Kind);
+std::string to_string(Returns::Kind k);
 
 struct Idempotency {
   std::string token_param;
@@ -188,6 +210,7 @@ struct ParamLocation {
   std::vector<ParamLocation> alternatives;  // other accepted transports (recorded)
   std::optional<Clause> clause;
 };
+NameTable<ParamLocation::In> names(ParamLocation::In);
 std::string to_string(ParamLocation::In in);
 
 struct OperationBinding {
@@ -201,7 +224,8 @@ struct OperationBinding {
 struct Endpoint {
   std::string method, path;
   int success_status = 200;
-  std::string token;  // login: "body" (bare JSON string) or the wrapper key
+  std::string token;   // login: "body" (bare JSON string) or the wrapper key
+  std::string scheme;  // login: how the credentials travel ("basic": HTTP Basic)
 };
 
 struct Binding {
@@ -209,7 +233,9 @@ struct Binding {
   Endpoint login, logout;
   std::string result_style, result_key;                      // "bare" | "wrapped" + key
   std::string error_style, error_type_key, error_value_key;  // "bare" | "typed" + keys
-  std::map<std::string, OperationBinding> operations;        // by operation full name
+  // In the error structure: the key of the error's catalogue name, and of its messages list.
+  std::string error_name_key, error_messages_key;
+  std::map<std::string, OperationBinding> operations;  // by operation full name
 };
 
 struct Checks {
@@ -240,5 +266,12 @@ struct Spec {
   std::vector<const Clause*> clauses() const;
   const Clause* find_clause(const std::string& id) const;
 };
+
+// The states reachable from `states` by spontaneous moves alone, `states` included.
+std::set<std::string> spontaneous_closure(const StateMachine& sm, std::set<std::string> states);
+
+// The model fields of `resource` that the server chooses once and keeps: those its
+// creating effects set to {"stable": true}.
+std::vector<std::string> stable_fields(const Spec& spec, const std::string& resource);
 
 }  // namespace conformance::spec
