@@ -408,7 +408,8 @@ std::string Store::create(const std::string& user, const std::optional<std::stri
                                t->library_item_id + ", not " + item_id);
       return t->id;
     }
-    if (faults_.has(Fault::TokenRace)) {
+    // Not atomic: another create with the token may run in between.
+    if (faults_.has(Fault::TokenRace) || variants_.tokens_racy) {
       lock.unlock();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       lock.lock();

@@ -63,6 +63,16 @@ const std::vector<VariantInfo>& variant_catalogue() {
        {"reject"},
        "a replayed client_token with another library_item_id: same-id = the first session's id; "
        "reject = 400 INVALID_ARGUMENT"},
+      {"client-token-concurrency",
+       "atomic",
+       {"atomic", "racy"},
+       {"create.client_token_concurrent"},
+       {"racy"},
+       "concurrent creates with one client_token: atomic = the token is looked up and bound in "
+       "one step, so they make one session; racy = the lookup and the binding are separate "
+       "steps (the mock waits ~20 ms between them, as the token-race fault does), so concurrent "
+       "creates may each make a session and the last binds the token. Sequential replays are "
+       "idempotent either way"},
       {"create-missing-item-id",
        "invalid-argument",
        {"invalid-argument", "not-found"},
@@ -351,6 +361,7 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   token_transport = static_cast<TokenTransport>(index("client-token-transport"));
   tokens_global = index("client-token-scope") == 1;
   token_other_spec_rejected = index("client-token-other-spec") == 1;
+  tokens_racy = index("client-token-concurrency") == 1;
   missing_item_not_found = index("create-missing-item-id") == 1;
   unused_fields_rejected = index("create-unused-fields") == 1;
   foreign = static_cast<Foreign>(index("foreign-sessions"));

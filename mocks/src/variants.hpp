@@ -33,6 +33,7 @@ struct Variants {
   TokenTransport token_transport = TokenTransport::All;           // client-token-transport
   bool tokens_global = false;                                     // client-token-scope
   bool token_other_spec_rejected = false;                         // client-token-other-spec
+  bool tokens_racy = false;                                       // client-token-concurrency
   bool missing_item_not_found = false;                            // create-missing-item-id
   bool unused_fields_rejected = false;                            // create-unused-fields
   Foreign foreign = Foreign::NotFound;                            // foreign-sessions

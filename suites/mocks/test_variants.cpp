@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <thread>
 
 #include "mock_client.hpp"
 
@@ -389,6 +390,48 @@ BOOST_DATA_TEST_CASE(token_other_spec, bdata::make(kBindings), b) {
     BOOST_TEST(id_of(ds.create(kItemA, "tok")) == a);
     BOOST_TEST(ds.list().v().size() == 1u);
   }
+}
+
+namespace {
+// Two creates with one new token at once: the ids they answer.
+std::pair<std::string, std::string> concurrent_creates(const Ds& ds, const std::string& token) {
+  std::string a, b;
+  std::thread t1([&] { a = id_of(ds.create(kItemA, token)); });
+  std::thread t2([&] { b = id_of(ds.create(kItemA, token)); });
+  t1.join();
+  t2.join();
+  return {a, b};
+}
+}  // namespace
+
+BOOST_DATA_TEST_CASE(token_concurrency, bdata::make(kBindings), b) {
+  for (const char* value : {"", "atomic"}) {
+    BOOST_TEST_CONTEXT("client-token-concurrency=" << value) {
+      MockFx fx(with_value("client-token-concurrency", value));
+      Ds ds = fx.as_alice(b);
+      for (int i = 0; i < 3; ++i) {
+        auto [x, y] = concurrent_creates(ds, "conc" + std::to_string(i));
+        BOOST_TEST(!x.empty());
+        BOOST_TEST(x == y);
+      }
+      BOOST_TEST(ds.list().v().size() == 3u);
+    }
+  }
+  MockFx fx(with({{"client-token-concurrency", "racy"}}));
+  Ds ds = fx.as_alice(b);
+  // Sequential replays stay idempotent.
+  std::string seq = id_of(ds.create(kItemA, "seq"));
+  BOOST_TEST(id_of(ds.create(kItemA, "seq")) == seq);
+  // Concurrent ones each make a session (the ~20 ms window is far longer than a create); the
+  // token then stands for one of them.
+  auto [x, y] = concurrent_creates(ds, "conc");
+  BOOST_TEST(!x.empty());
+  BOOST_TEST(!y.empty());
+  BOOST_TEST(x != y);
+  BOOST_TEST(ds.list().v().size() == 3u);
+  std::string bound = id_of(ds.create(kItemA, "conc"));
+  BOOST_TEST((bound == x || bound == y));
+  BOOST_TEST(ds.list().v().size() == 3u);
 }
 
 BOOST_DATA_TEST_CASE(create_missing_item_id, bdata::make(kBindings), b) {
