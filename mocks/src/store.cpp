@@ -527,6 +527,10 @@ void Store::cancel(const std::string& user, const std::string& id) {
     throw not_active(id, state_name(static_cast<int>(s.state)), "cancel");
   activity_locked(s, clock_.now());
   if (faults_.has(Fault::CancelStaysActive)) return;
+  if (variants_.cancel_removes) {
+    erase_locked(id);
+    return;
+  }
   s.state = State::Canceled;
   s.error_message.reset();
 }
@@ -546,6 +550,10 @@ void Store::remove(const std::string& user, const std::string& id) {
   purge_locked(clock_.now());
   owned_locked(user, id);
   if (faults_.has(Fault::DeleteNoop)) return;
+  erase_locked(id);
+}
+
+void Store::erase_locked(const std::string& id) {
   sessions_.erase(id);
   if (!variants_.tokens_remembered)
     for (auto it = tokens_.begin(); it != tokens_.end();)

@@ -129,6 +129,15 @@ const std::vector<VariantInfo>& variant_catalogue() {
        {},
        "the optional id field in get's answer (the reference says it 'will not be present', its "
        "examples have it, §8.2): present | absent"},
+      {"cancel-effect",
+       "canceled",
+       {"canceled", "removed"},
+       {"cancel.sets_canceled"},
+       {"removed"},
+       "what cancel leaves: canceled = the session stays, CANCELED, until it is deleted or "
+       "expires; removed = the service cleans the canceled session up at once, as delete does: "
+       "every operation answers NOT_FOUND and list omits it (the CANCELED state 'stays until it "
+       "is deleted or cleaned up automatically', §5.1, §6.5)"},
       {"fail-message",
        "mock",
        {"mock", "plain", "wrapped"},
@@ -372,6 +381,7 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   renew_on_any_call = index("lease-renewal") == 1;
   list_order = static_cast<ListOrder>(index("list-order"));
   id_in_get = index("get-id") == 0;
+  cancel_removes = index("cancel-effect") == 1;
   fail_message = static_cast<FailMessage>(index("fail-message"));
   id_shape = static_cast<IdShape>(index("session-id-shape"));
   datetime_form = static_cast<DateTimeForm>(index("datetime-form"));

@@ -41,6 +41,7 @@ struct Variants {
   bool renew_on_any_call = false;                                 // lease-renewal
   ListOrder list_order = ListOrder::ById;                         // list-order
   bool id_in_get = true;                                          // get-id
+  bool cancel_removes = false;                                    // cancel-effect
   FailMessage fail_message = FailMessage::Mock;                   // fail-message
   IdShape id_shape = IdShape::TwoUuids;                           // session-id-shape
   DateTimeForm datetime_form = DateTimeForm::Millis;              // datetime-form

@@ -662,6 +662,54 @@ BOOST_DATA_TEST_CASE(fail_message, bdata::make(kBindings), b) {
                    {"args", {"disk full"}}}));
 }
 
+namespace {
+// The download path of a file prepared (at once: the prepare delay is 0) in session `id`.
+std::string prepared_download(const Ds& ds, const std::string& id, const std::string& file) {
+  Resp r = ds.file_prepare(id, file);
+  BOOST_TEST_REQUIRE(r.v().value("status", "") == "PREPARED");
+  return uri_path(r.v()["download_endpoint"]["uri"].get<std::string>());
+}
+}  // namespace
+
+BOOST_DATA_TEST_CASE(cancel_effect, bdata::make(kBindings), b) {
+  for (const char* value : {"", "canceled"}) {
+    BOOST_TEST_CONTEXT("cancel-effect=" << value) {
+      MockFx fx(with_value("cancel-effect", value));
+      Ds ds = fx.as_alice(b);
+      std::string id = id_of(ds.create(kItemB, "tok"));
+      BOOST_TEST(ds.cancel(id).status == ds.ok_void());
+      BOOST_TEST(ds.get(id).v()["state"] == "CANCELED");
+      BOOST_TEST(ds.list().v() == json::array({id}));
+      check_error(ds.cancel(id), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+      BOOST_TEST(id_of(ds.create(kItemB, "tok")) == id);  // it keeps its token
+      BOOST_TEST(ds.del(id).status == ds.ok_void());
+    }
+  }
+  MockFx fx(with({{"cancel-effect", "removed"}}));
+  Ds ds = fx.as_alice(b);
+  std::string id = id_of(ds.create(kItemB, "tok")), other = ds.make(kItemA);
+  std::string path = prepared_download(ds, id, "tools.iso");
+  BOOST_TEST(fx.http().get(path).status == 200);
+  BOOST_TEST(ds.cancel(id).status == ds.ok_void());
+  // Gone at once, as after delete: NOT_FOUND to every operation, not listed.
+  check_error(ds.get(id), b, 404, "NOT_FOUND");
+  check_error(ds.cancel(id), b, 404, "NOT_FOUND");
+  check_error(ds.keep_alive(id, json::object()), b, 404, "NOT_FOUND");
+  check_error(ds.file_list(id), b, 404, "NOT_FOUND");
+  check_error(ds.del(id), b, 404, "NOT_FOUND");
+  BOOST_TEST(ds.list().v() == json::array({other}));
+  BOOST_TEST(fx.http().get(path).status == 404);
+  // Its token is forgotten, as a deleted session's is.
+  std::string again = id_of(ds.create(kItemB, "tok"));
+  BOOST_TEST(again != id);
+  BOOST_TEST(ds.get(again).v()["state"] == "ACTIVE");
+  // Only an ACTIVE session can be canceled, as before; the other session is untouched.
+  BOOST_TEST(ds.fail(again, "disk full").status == ds.ok_void());
+  check_error(ds.cancel(again), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+  BOOST_TEST(ds.get(again).v()["state"] == "ERROR");
+  BOOST_TEST(ds.get(other).v()["state"] == "ACTIVE");
+}
+
 BOOST_DATA_TEST_CASE(session_id_shape, bdata::make(kBindings), b) {
   const std::map<std::string, std::string> shapes = {
       {"two-uuids", R"(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:)"
