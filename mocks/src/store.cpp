@@ -541,6 +541,10 @@ void Store::fail(const std::string& user, const std::string& id, const std::stri
   Session& s = owned_locked(user, id);
   if (s.state != State::Active) throw not_active(id, state_name(static_cast<int>(s.state)), "fail");
   activity_locked(s, clock_.now());
+  if (variants_.fail_removes) {
+    erase_locked(id);
+    return;
+  }
   s.state = faults_.has(Fault::FailSetsCanceled) ? State::Canceled : State::Error;
   if (!faults_.has(Fault::FailLosesMessage)) s.error_message = message;
 }

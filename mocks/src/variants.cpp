@@ -138,6 +138,15 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "expires; removed = the service cleans the canceled session up at once, as delete does: "
        "every operation answers NOT_FOUND and list omits it (the CANCELED state 'stays until it "
        "is deleted or cleaned up automatically', §5.1, §6.5)"},
+      {"fail-effect",
+       "error",
+       {"error", "removed"},
+       {"fail.sets_error", "fail.stores_message"},
+       {"removed"},
+       "what fail leaves: error = the session stays, ERROR, with the client's message as its "
+       "error_message (see fail-message); removed = the service cleans the failed session up at "
+       "once, as delete does: every operation answers NOT_FOUND and list omits it, so neither "
+       "the ERROR state nor the message can be read back (§6.5)"},
       {"fail-message",
        "mock",
        {"mock", "plain", "wrapped"},
@@ -382,6 +391,7 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   list_order = static_cast<ListOrder>(index("list-order"));
   id_in_get = index("get-id") == 0;
   cancel_removes = index("cancel-effect") == 1;
+  fail_removes = index("fail-effect") == 1;
   fail_message = static_cast<FailMessage>(index("fail-message"));
   id_shape = static_cast<IdShape>(index("session-id-shape"));
   datetime_form = static_cast<DateTimeForm>(index("datetime-form"));

@@ -42,6 +42,7 @@ struct Variants {
   ListOrder list_order = ListOrder::ById;                         // list-order
   bool id_in_get = true;                                          // get-id
   bool cancel_removes = false;                                    // cancel-effect
+  bool fail_removes = false;                                      // fail-effect
   FailMessage fail_message = FailMessage::Mock;                   // fail-message
   IdShape id_shape = IdShape::TwoUuids;                           // session-id-shape
   DateTimeForm datetime_form = DateTimeForm::Millis;              // datetime-form

@@ -710,6 +710,43 @@ BOOST_DATA_TEST_CASE(cancel_effect, bdata::make(kBindings), b) {
   BOOST_TEST(ds.get(other).v()["state"] == "ACTIVE");
 }
 
+BOOST_DATA_TEST_CASE(fail_effect, bdata::make(kBindings), b) {
+  for (const char* value : {"", "error"}) {
+    BOOST_TEST_CONTEXT("fail-effect=" << value) {
+      MockFx fx(with_value("fail-effect", value));
+      Ds ds = fx.as_alice(b);
+      std::string id = id_of(ds.create(kItemB, "tok"));
+      BOOST_TEST(ds.fail(id, "disk full").status == ds.ok_void());
+      json g = ds.get(id).v();
+      BOOST_TEST(g["state"] == "ERROR");
+      BOOST_TEST(g["error_message"]["default_message"] == "disk full");
+      BOOST_TEST(ds.list().v() == json::array({id}));
+      check_error(ds.fail(id, "again"), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+      BOOST_TEST(id_of(ds.create(kItemB, "tok")) == id);  // it keeps its token
+    }
+  }
+  MockFx fx(with({{"fail-effect", "removed"}}));
+  Ds ds = fx.as_alice(b);
+  std::string id = id_of(ds.create(kItemB, "tok")), other = ds.make(kItemA);
+  std::string path = prepared_download(ds, id, "tools.iso");
+  BOOST_TEST(ds.fail(id, "disk full").status == ds.ok_void());
+  // Gone at once, as after delete: NOT_FOUND to every operation, not listed.
+  check_error(ds.get(id), b, 404, "NOT_FOUND");
+  check_error(ds.fail(id, "again"), b, 404, "NOT_FOUND");
+  check_error(ds.cancel(id), b, 404, "NOT_FOUND");
+  check_error(ds.file_get(id, "tools.iso"), b, 404, "NOT_FOUND");
+  check_error(ds.del(id), b, 404, "NOT_FOUND");
+  BOOST_TEST(ds.list().v() == json::array({other}));
+  BOOST_TEST(fx.http().get(path).status == 404);
+  std::string again = id_of(ds.create(kItemB, "tok"));  // the token is forgotten
+  BOOST_TEST(again != id);
+  // Only an ACTIVE session can be failed, as before.
+  BOOST_TEST(ds.cancel(again).status == ds.ok_void());
+  check_error(ds.fail(again, "late"), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+  BOOST_TEST(ds.get(again).v()["state"] == "CANCELED");
+  BOOST_TEST(ds.get(other).v()["state"] == "ACTIVE");
+}
+
 BOOST_DATA_TEST_CASE(session_id_shape, bdata::make(kBindings), b) {
   const std::map<std::string, std::string> shapes = {
       {"two-uuids", R"(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:)"
