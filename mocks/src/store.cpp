@@ -147,6 +147,7 @@ void Store::logout(const std::optional<std::string>& token) {
 // --- helpers ------------------------------------------------------------------------------
 
 bool Store::expired(const Session& s, Millis now) const {
+  if (s.removal_at && now > *s.removal_at) return true;
   if (faults_.has(Fault::NeverExpire)) return false;
   if (faults_.has(Fault::EarlyExpiry)) return now > s.expiration - timeout_ + timeout_ / 2;
   return now > add_capped(s.expiration, variants_.cleanup_grace_ms);
@@ -552,8 +553,16 @@ void Store::fail(const std::string& user, const std::string& id, const std::stri
 void Store::remove(const std::string& user, const std::string& id) {
   std::lock_guard lock(mu_);
   purge_locked(clock_.now());
-  owned_locked(user, id);
+  Session& s = owned_locked(user, id);
   if (faults_.has(Fault::DeleteNoop)) return;
+  if (variants_.delete_deferred_ms > 0) {
+    if (s.removal_at) return;  // already being deleted
+    if (s.state == State::Active) s.state = State::Canceled;
+    s.removal_at = add_capped(clock_.now(), variants_.delete_deferred_ms);
+    for (auto it = downloads_.begin(); it != downloads_.end();)
+      it = it->second.first == id ? downloads_.erase(it) : std::next(it);
+    return;
+  }
   erase_locked(id);
 }
 
@@ -660,7 +669,8 @@ std::optional<DownloadFile> Store::download(const std::string& token,
   auto d = downloads_.find(token);
   if (d == downloads_.end() || d->second.second != file_name) return std::nullopt;
   auto s = sessions_.find(d->second.first);
-  if (s == sessions_.end() || s->second.state == State::Canceled) return std::nullopt;
+  if (s == sessions_.end() || s->second.state == State::Canceled || s->second.removal_at)
+    return std::nullopt;
   FileState* f = find_file(s->second, file_name);
   if (!f || std::string(file_status(*f, now)) != "PREPARED") return std::nullopt;
   return DownloadFile{f->name, f->size};

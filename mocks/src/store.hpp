@@ -96,6 +96,7 @@ class Store {
     Millis expiration = 0;
     std::optional<std::string> error_message;
     std::vector<FileState> files;
+    std::optional<Millis> removal_at;  // deleted, gone after this (delete-effect=deferred)
   };
   struct Login {
     std::string user;

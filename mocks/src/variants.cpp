@@ -147,6 +147,16 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "error_message (see fail-message); removed = the service cleans the failed session up at "
        "once, as delete does: every operation answers NOT_FOUND and list omits it, so neither "
        "the ERROR state nor the message can be read back (§6.5)"},
+      {"delete-effect",
+       "removed",
+       {"removed", "deferred"},
+       {"delete.removes"},
+       {"deferred"},
+       "what delete leaves: removed = the session is gone at once: NOT_FOUND to every "
+       "operation, not listed; deferred = the deletion runs in the background: delete answers "
+       "at once, an ACTIVE session turns CANCELED (an ERROR one stays ERROR), its download URLs "
+       "stop, and it is still there for every operation, and listed, for 2 s of the mock's "
+       "clock before it is gone (a second delete meanwhile succeeds and changes nothing)"},
       {"fail-message",
        "mock",
        {"mock", "plain", "wrapped"},
@@ -392,6 +402,7 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   id_in_get = index("get-id") == 0;
   cancel_removes = index("cancel-effect") == 1;
   fail_removes = index("fail-effect") == 1;
+  delete_deferred_ms = index("delete-effect") == 1 ? 2000 : 0;
   fail_message = static_cast<FailMessage>(index("fail-message"));
   id_shape = static_cast<IdShape>(index("session-id-shape"));
   datetime_form = static_cast<DateTimeForm>(index("datetime-form"));

@@ -43,6 +43,7 @@ struct Variants {
   bool id_in_get = true;                                          // get-id
   bool cancel_removes = false;                                    // cancel-effect
   bool fail_removes = false;                                      // fail-effect
+  long long delete_deferred_ms = 0;                               // delete-effect (0: removed)
   FailMessage fail_message = FailMessage::Mock;                   // fail-message
   IdShape id_shape = IdShape::TwoUuids;                           // session-id-shape
   DateTimeForm datetime_form = DateTimeForm::Millis;              // datetime-form

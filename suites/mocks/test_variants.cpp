@@ -747,6 +747,54 @@ BOOST_DATA_TEST_CASE(fail_effect, bdata::make(kBindings), b) {
   BOOST_TEST(ds.get(other).v()["state"] == "ACTIVE");
 }
 
+BOOST_DATA_TEST_CASE(delete_effect, bdata::make(kBindings), b) {
+  for (const char* value : {"", "removed"}) {
+    BOOST_TEST_CONTEXT("delete-effect=" << value) {
+      MockFx fx(with_value("delete-effect", value));
+      Ds ds = fx.as_alice(b);
+      std::string id = id_of(ds.create(kItemB, "tok"));
+      BOOST_TEST(ds.del(id).status == ds.ok_void());
+      check_error(ds.get(id), b, 404, "NOT_FOUND");
+      check_error(ds.del(id), b, 404, "NOT_FOUND");
+      BOOST_TEST(ds.list().v().empty());
+    }
+  }
+  MockFx fx(with({{"delete-effect", "deferred"}}));
+  Ds ds = fx.as_alice(b);
+  std::string id = id_of(ds.create(kItemB, "tok")), failed = ds.make(kItemA);
+  std::string path = prepared_download(ds, id, "tools.iso");
+  BOOST_TEST(ds.fail(failed, "disk full").status == ds.ok_void());
+  BOOST_TEST(ds.del(id).status == ds.ok_void());
+  BOOST_TEST(ds.del(failed).status == ds.ok_void());
+  // Still there, CANCELED (an ERROR session stays ERROR), and listed; its URLs stop.
+  json g = ds.get(id).v();
+  BOOST_TEST(g["state"] == "CANCELED");
+  BOOST_TEST(!g.contains("error_message"));
+  BOOST_TEST(ds.get(failed).v()["state"] == "ERROR");
+  BOOST_TEST(ds.get(failed).v()["error_message"]["default_message"] == "disk full");
+  BOOST_TEST(ds.list().v().size() == 2u);
+  BOOST_TEST(fx.http().get(path).status == 404);
+  BOOST_TEST(ds.file_get(id, "tools.iso").status == 200);
+  check_error(ds.keep_alive(id, json::object()), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+  check_error(ds.cancel(id), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+  BOOST_TEST(id_of(ds.create(kItemB, "tok")) == id);  // its token still names it
+  // A second delete succeeds and does not put the end off.
+  fx.mock.advance(1000);
+  BOOST_TEST(ds.del(id).status == ds.ok_void());
+  fx.mock.advance(1000);
+  BOOST_TEST(ds.get(id).status == 200);
+  BOOST_TEST(ds.list().v().size() == 2u);
+  // Gone 2 s after the first delete.
+  fx.mock.advance(1);
+  check_error(ds.get(id), b, 404, "NOT_FOUND");
+  check_error(ds.get(failed), b, 404, "NOT_FOUND");
+  check_error(ds.del(id), b, 404, "NOT_FOUND");
+  BOOST_TEST(ds.list().v().empty());
+  std::string again = id_of(ds.create(kItemB, "tok"));  // and its token is forgotten
+  BOOST_TEST(again != id);
+  BOOST_TEST(ds.get(again).v()["state"] == "ACTIVE");
+}
+
 BOOST_DATA_TEST_CASE(session_id_shape, bdata::make(kBindings), b) {
   const std::map<std::string, std::string> shapes = {
       {"two-uuids", R"(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:)"
