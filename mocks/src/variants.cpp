@@ -167,6 +167,15 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "...downloadsession.client_failure, default_message: <text>, args: [], localized: "
        "<text>}; wrapped = default_message 'The client reported an error: <text>', args [<text>] "
        "(needs --strictness documented)"},
+      {"fail-missing-message",
+       "reject",
+       {"reject", "accept"},
+       {"fail.requires_message"},
+       {"accept"},
+       "fail without client_error_message (missing or null): reject = 400 INVALID_REQUEST; "
+       "accept = the operation runs with an empty message: the session becomes ERROR with an "
+       "error_message whose default_message is '' (in the fail-message form). A non-string "
+       "message stays INVALID_REQUEST"},
       {"session-id-shape",
        "two-uuids",
        {"two-uuids", "uuid", "short"},
@@ -404,6 +413,7 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   fail_removes = index("fail-effect") == 1;
   delete_deferred_ms = index("delete-effect") == 1 ? 2000 : 0;
   fail_message = static_cast<FailMessage>(index("fail-message"));
+  fail_message_optional = index("fail-missing-message") == 1;
   id_shape = static_cast<IdShape>(index("session-id-shape"));
   datetime_form = static_cast<DateTimeForm>(index("datetime-form"));
   prepare_timing = static_cast<PrepareTiming>(index("prepare-timing"));

@@ -45,6 +45,7 @@ struct Variants {
   bool fail_removes = false;                                      // fail-effect
   long long delete_deferred_ms = 0;                               // delete-effect (0: removed)
   FailMessage fail_message = FailMessage::Mock;                   // fail-message
+  bool fail_message_optional = false;                             // fail-missing-message
   IdShape id_shape = IdShape::TwoUuids;                           // session-id-shape
   DateTimeForm datetime_form = DateTimeForm::Millis;              // datetime-form
   PrepareTiming prepare_timing = PrepareTiming::Clock;            // prepare-timing

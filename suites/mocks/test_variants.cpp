@@ -795,6 +795,41 @@ BOOST_DATA_TEST_CASE(delete_effect, bdata::make(kBindings), b) {
   BOOST_TEST(ds.get(again).v()["state"] == "ACTIVE");
 }
 
+BOOST_DATA_TEST_CASE(fail_missing_message, bdata::make(kBindings), b) {
+  for (const char* value : {"", "reject"}) {
+    BOOST_TEST_CONTEXT("fail-missing-message=" << value) {
+      MockFx fx(with_value("fail-missing-message", value));
+      Ds ds = fx.as_alice(b);
+      std::string id = ds.make();
+      check_error(ds.fail_raw(id, "{}"), b, 400, "INVALID_REQUEST");
+      check_error(ds.fail_raw(id, R"({"client_error_message":null})"), b, 400, "INVALID_REQUEST");
+      BOOST_TEST(ds.get(id).v()["state"] == "ACTIVE");
+    }
+  }
+  MockFx fx(with({{"fail-missing-message", "accept"}}));
+  Ds ds = fx.as_alice(b);
+  const std::string a = ds.make(), c = ds.make();
+  BOOST_TEST(ds.fail_raw(a, "{}").status == ds.ok_void());
+  BOOST_TEST(ds.fail_raw(c, R"({"client_error_message":null})").status == ds.ok_void());
+  for (const auto& id : {a, c}) {
+    json g = ds.get(id).v();
+    BOOST_TEST(g["state"] == "ERROR");
+    BOOST_TEST(g["error_message"] ==
+               json({{"id", "com.vmware.content.library.item.downloadsession.client_error"},
+                     {"default_message", ""},
+                     {"args", {""}}}));
+  }
+  // The other checks stay: the state, the session, the message's type.
+  check_error(ds.fail_raw(a, "{}"), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+  check_error(ds.fail_raw("no-such-session", "{}"), b, 404, "NOT_FOUND");
+  const std::string d = ds.make();
+  check_error(ds.fail_raw(d, R"({"client_error_message":5})"), b, 400, "INVALID_REQUEST");
+  BOOST_TEST(ds.get(d).v()["state"] == "ACTIVE");
+  // A message given is stored as before.
+  BOOST_TEST(ds.fail(d, "disk full").status == ds.ok_void());
+  BOOST_TEST(ds.get(d).v()["error_message"]["default_message"] == "disk full");
+}
+
 BOOST_DATA_TEST_CASE(session_id_shape, bdata::make(kBindings), b) {
   const std::map<std::string, std::string> shapes = {
       {"two-uuids", R"(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:)"
