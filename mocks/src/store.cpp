@@ -332,6 +332,15 @@ const char* Store::file_status(const FileState& f, Millis now) const {
                            ? prepare_delay_
                            : std::max<Millis>(prepare_delay_, 1000);
   const Millis elapsed = now - *f.prepare_requested_at;
+  if (variants_.prepare_requeued) {
+    // prepare-requeue=once: staging starts at once, and its first attempt goes back to the
+    // queue; a third of the delay each.
+    static const char* const phases[] = {"PREPARING", "PREPARE_REQUESTED", "PREPARING", "PREPARED"};
+    int step = elapsed >= delay ? 3 : static_cast<int>(elapsed * 3 / delay);
+    if (variants_.prepare_timing == Variants::PrepareTiming::Polls)
+      step = std::max(step, std::min(f.polls, 3));
+    return step == 3 && f.fails ? "ERROR" : phases[step];
+  }
   int step = elapsed >= delay ? 2 : elapsed < delay / 3 ? 0 : 1;
   if (variants_.prepare_timing == Variants::PrepareTiming::Polls)
     step = std::max(step, std::min(f.polls, 2));
@@ -341,7 +350,7 @@ const char* Store::file_status(const FileState& f, Millis now) const {
 
 void Store::polled(FileState& f) const {
   if (variants_.prepare_timing == Variants::PrepareTiming::Polls && f.prepare_requested_at &&
-      f.polls < 2)
+      f.polls < (variants_.prepare_requeued ? 3 : 2))
     ++f.polls;
 }
 

@@ -204,6 +204,17 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "answer that shows the file moves it one step (PREPARE_REQUESTED, PREPARING, PREPARED), "
        "and by the clock it is PREPARED after max(d, 1 s) at the latest. The embedded mock's "
        "profile sets prepare_timeout_seconds to max(d, 1 s) + 1 s for delayed and polls"},
+      {"prepare-requeue",
+       "never",
+       {"never", "once"},
+       {"file.status_monotonic"},
+       {"once"},
+       "how a prepared file's status goes: never = only forward; once = staging starts at once "
+       "and its first attempt goes back to the queue: PREPARING, PREPARE_REQUESTED, PREPARING, "
+       "each for a third of the time prepare-timing gives (polls: one step per poll, three "
+       "polls), then PREPARED (or ERROR) as usual, so the status moves back once. With "
+       "prepare-timing=clock and a prepare delay of 0 the file is PREPARED at once and nothing "
+       "shows"},
       {"file-prepare-error",
        "none",
        {"none", "last", "name:<file>"},
@@ -417,6 +428,7 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   id_shape = static_cast<IdShape>(index("session-id-shape"));
   datetime_form = static_cast<DateTimeForm>(index("datetime-form"));
   prepare_timing = static_cast<PrepareTiming>(index("prepare-timing"));
+  prepare_requeued = index("prepare-requeue") == 1;
   failing_file = static_cast<FailingFile>(index("file-prepare-error"));
   if (failing_file == FailingFile::Named)
     failing_file_name = chosen.at("file-prepare-error").substr(std::string("name:").size());

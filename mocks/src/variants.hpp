@@ -49,6 +49,7 @@ struct Variants {
   IdShape id_shape = IdShape::TwoUuids;                           // session-id-shape
   DateTimeForm datetime_form = DateTimeForm::Millis;              // datetime-form
   PrepareTiming prepare_timing = PrepareTiming::Clock;            // prepare-timing
+  bool prepare_requeued = false;                                  // prepare-requeue
   FailingFile failing_file = FailingFile::None;                   // file-prepare-error
   std::string failing_file_name;                                  // ... =name:<file>
   bool direct_allowed = false;                                    // direct-endpoint

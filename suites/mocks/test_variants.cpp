@@ -976,6 +976,58 @@ BOOST_DATA_TEST_CASE(prepare_timing_polls, bdata::make(kBindings), b) {
   BOOST_TEST(status(ds.file_get(id, "photon-5.mf")) == "PREPARED");
 }
 
+BOOST_DATA_TEST_CASE(prepare_requeue, bdata::make(kBindings), b) {
+  // never (given or not): only forward, PREPARE_REQUESTED, PREPARING, PREPARED.
+  for (const char* value : {"", "never"}) {
+    BOOST_TEST_CONTEXT("prepare-requeue=" << value) {
+      VariantMap v;
+      if (*value) v["prepare-requeue"] = value;
+      MockFx fx(with_delay(v, 3000));
+      Ds ds = fx.as_alice(b);
+      std::string id = ds.make(kItemB);
+      std::vector<std::string> seen = {status(ds.file_prepare(id, "tools.iso"))};
+      for (int t = 0; t < 6; ++t) {
+        fx.mock.advance(500);
+        seen.push_back(status(ds.file_get(id, "tools.iso")));
+      }
+      BOOST_TEST(seen ==
+                 (std::vector<std::string>{"PREPARE_REQUESTED", "PREPARE_REQUESTED", "PREPARING",
+                                           "PREPARING", "PREPARING", "PREPARING", "PREPARED"}));
+    }
+  }
+  {  // once, by the clock: a third of the delay each.
+    MockFx fx(with_delay({{"prepare-requeue", "once"}}, 3000));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(status(ds.file_prepare(id, "tools.iso")) == "PREPARING");
+    const std::vector<std::pair<long long, std::string>> steps = {
+        {999, "PREPARING"}, {1, "PREPARE_REQUESTED"}, {999, "PREPARE_REQUESTED"},
+        {1, "PREPARING"},   {999, "PREPARING"},       {1, "PREPARED"}};
+    for (const auto& [ms, want] : steps) {
+      fx.mock.advance(ms);
+      BOOST_TEST(status(ds.file_get(id, "tools.iso")) == want);
+    }
+    Resp done = ds.file_get(id, "tools.iso");
+    BOOST_TEST(fx.http().get(uri_path(done.v()["download_endpoint"]["uri"])).status == 200);
+  }
+  {  // once, by polls: three polls to the end; a failing file ends in ERROR as usual.
+    MockFx fx(with({{"prepare-requeue", "once"},
+                    {"prepare-timing", "polls"},
+                    {"file-prepare-error", "name:tools.iso"}}));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(status(ds.file_prepare(id, "tools.iso")) == "PREPARING");
+    for (const char* want : {"PREPARE_REQUESTED", "PREPARING", "ERROR"})
+      BOOST_TEST(status(ds.file_get(id, "tools.iso")) == want);
+  }
+  {  // once, with a prepare delay of 0: PREPARED at once, nothing shows.
+    MockFx fx(with({{"prepare-requeue", "once"}}));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(status(ds.file_prepare(id, "tools.iso")) == "PREPARED");
+  }
+}
+
 BOOST_DATA_TEST_CASE(file_prepare_error, bdata::make(kBindings), b) {
   const json failed = {
       {"id", "com.vmware.content.library.item.downloadsession.file.prepare_failed"},
