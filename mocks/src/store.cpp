@@ -147,6 +147,7 @@ void Store::logout(const std::optional<std::string>& token) {
 // --- helpers ------------------------------------------------------------------------------
 
 bool Store::expired(const Session& s, Millis now) const {
+  if (s.removal_at && now > *s.removal_at) return true;
   if (faults_.has(Fault::NeverExpire)) return false;
   if (faults_.has(Fault::EarlyExpiry)) return now > s.expiration - timeout_ + timeout_ / 2;
   return now > add_capped(s.expiration, variants_.cleanup_grace_ms);
@@ -331,6 +332,15 @@ const char* Store::file_status(const FileState& f, Millis now) const {
                            ? prepare_delay_
                            : std::max<Millis>(prepare_delay_, 1000);
   const Millis elapsed = now - *f.prepare_requested_at;
+  if (variants_.prepare_requeued) {
+    // prepare-requeue=once: staging starts at once, and its first attempt goes back to the
+    // queue; a third of the delay each.
+    static const char* const phases[] = {"PREPARING", "PREPARE_REQUESTED", "PREPARING", "PREPARED"};
+    int step = elapsed >= delay ? 3 : static_cast<int>(elapsed * 3 / delay);
+    if (variants_.prepare_timing == Variants::PrepareTiming::Polls)
+      step = std::max(step, std::min(f.polls, 3));
+    return step == 3 && f.fails ? "ERROR" : phases[step];
+  }
   int step = elapsed >= delay ? 2 : elapsed < delay / 3 ? 0 : 1;
   if (variants_.prepare_timing == Variants::PrepareTiming::Polls)
     step = std::max(step, std::min(f.polls, 2));
@@ -340,7 +350,7 @@ const char* Store::file_status(const FileState& f, Millis now) const {
 
 void Store::polled(FileState& f) const {
   if (variants_.prepare_timing == Variants::PrepareTiming::Polls && f.prepare_requested_at &&
-      f.polls < 2)
+      f.polls < (variants_.prepare_requeued ? 3 : 2))
     ++f.polls;
 }
 
@@ -408,7 +418,8 @@ std::string Store::create(const std::string& user, const std::optional<std::stri
                                t->library_item_id + ", not " + item_id);
       return t->id;
     }
-    if (faults_.has(Fault::TokenRace)) {
+    // Not atomic: another create with the token may run in between.
+    if (faults_.has(Fault::TokenRace) || variants_.tokens_racy) {
       lock.unlock();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       lock.lock();
@@ -526,6 +537,10 @@ void Store::cancel(const std::string& user, const std::string& id) {
     throw not_active(id, state_name(static_cast<int>(s.state)), "cancel");
   activity_locked(s, clock_.now());
   if (faults_.has(Fault::CancelStaysActive)) return;
+  if (variants_.cancel_removes) {
+    erase_locked(id);
+    return;
+  }
   s.state = State::Canceled;
   s.error_message.reset();
 }
@@ -536,6 +551,10 @@ void Store::fail(const std::string& user, const std::string& id, const std::stri
   Session& s = owned_locked(user, id);
   if (s.state != State::Active) throw not_active(id, state_name(static_cast<int>(s.state)), "fail");
   activity_locked(s, clock_.now());
+  if (variants_.fail_removes) {
+    erase_locked(id);
+    return;
+  }
   s.state = faults_.has(Fault::FailSetsCanceled) ? State::Canceled : State::Error;
   if (!faults_.has(Fault::FailLosesMessage)) s.error_message = message;
 }
@@ -543,8 +562,20 @@ void Store::fail(const std::string& user, const std::string& id, const std::stri
 void Store::remove(const std::string& user, const std::string& id) {
   std::lock_guard lock(mu_);
   purge_locked(clock_.now());
-  owned_locked(user, id);
+  Session& s = owned_locked(user, id);
   if (faults_.has(Fault::DeleteNoop)) return;
+  if (variants_.delete_deferred_ms > 0) {
+    if (s.removal_at) return;  // already being deleted
+    if (s.state == State::Active) s.state = State::Canceled;
+    s.removal_at = add_capped(clock_.now(), variants_.delete_deferred_ms);
+    for (auto it = downloads_.begin(); it != downloads_.end();)
+      it = it->second.first == id ? downloads_.erase(it) : std::next(it);
+    return;
+  }
+  erase_locked(id);
+}
+
+void Store::erase_locked(const std::string& id) {
   sessions_.erase(id);
   if (!variants_.tokens_remembered)
     for (auto it = tokens_.begin(); it != tokens_.end();)
@@ -647,7 +678,8 @@ std::optional<DownloadFile> Store::download(const std::string& token,
   auto d = downloads_.find(token);
   if (d == downloads_.end() || d->second.second != file_name) return std::nullopt;
   auto s = sessions_.find(d->second.first);
-  if (s == sessions_.end() || s->second.state == State::Canceled) return std::nullopt;
+  if (s == sessions_.end() || s->second.state == State::Canceled || s->second.removal_at)
+    return std::nullopt;
   FileState* f = find_file(s->second, file_name);
   if (!f || std::string(file_status(*f, now)) != "PREPARED") return std::nullopt;
   return DownloadFile{f->name, f->size};

@@ -96,6 +96,7 @@ class Store {
     Millis expiration = 0;
     std::optional<std::string> error_message;
     std::vector<FileState> files;
+    std::optional<Millis> removal_at;  // deleted, gone after this (delete-effect=deferred)
   };
   struct Login {
     std::string user;
@@ -112,6 +113,9 @@ class Store {
   std::string new_session_id_locked() const;
   bool expired(const Session& s, Millis now) const;
   Session& owned_locked(const std::string& user, const std::string& id);
+  // Removes the session now, as delete does: its download URLs stop, and its client token is
+  // forgotten (unless client-token-after-removal=remember).
+  void erase_locked(const std::string& id);
   const ItemFixture* find_item(const std::string& id) const;
   // What a client_token stands for: the session it created, for which library item.
   struct TokenEntry {

@@ -63,6 +63,16 @@ const std::vector<VariantInfo>& variant_catalogue() {
        {"reject"},
        "a replayed client_token with another library_item_id: same-id = the first session's id; "
        "reject = 400 INVALID_ARGUMENT"},
+      {"client-token-concurrency",
+       "atomic",
+       {"atomic", "racy"},
+       {"create.client_token_concurrent"},
+       {"racy"},
+       "concurrent creates with one client_token: atomic = the token is looked up and bound in "
+       "one step, so they make one session; racy = the lookup and the binding are separate "
+       "steps (the mock waits ~20 ms between them, as the token-race fault does), so concurrent "
+       "creates may each make a session and the last binds the token. Sequential replays are "
+       "idempotent either way"},
       {"create-missing-item-id",
        "invalid-argument",
        {"invalid-argument", "not-found"},
@@ -119,6 +129,34 @@ const std::vector<VariantInfo>& variant_catalogue() {
        {},
        "the optional id field in get's answer (the reference says it 'will not be present', its "
        "examples have it, §8.2): present | absent"},
+      {"cancel-effect",
+       "canceled",
+       {"canceled", "removed"},
+       {"cancel.sets_canceled"},
+       {"removed"},
+       "what cancel leaves: canceled = the session stays, CANCELED, until it is deleted or "
+       "expires; removed = the service cleans the canceled session up at once, as delete does: "
+       "every operation answers NOT_FOUND and list omits it (the CANCELED state 'stays until it "
+       "is deleted or cleaned up automatically', §5.1, §6.5)"},
+      {"fail-effect",
+       "error",
+       {"error", "removed"},
+       {"fail.sets_error", "fail.stores_message"},
+       {"removed"},
+       "what fail leaves: error = the session stays, ERROR, with the client's message as its "
+       "error_message (see fail-message); removed = the service cleans the failed session up at "
+       "once, as delete does: every operation answers NOT_FOUND and list omits it, so neither "
+       "the ERROR state nor the message can be read back (§6.5)"},
+      {"delete-effect",
+       "removed",
+       {"removed", "deferred"},
+       {"delete.removes"},
+       {"deferred"},
+       "what delete leaves: removed = the session is gone at once: NOT_FOUND to every "
+       "operation, not listed; deferred = the deletion runs in the background: delete answers "
+       "at once, an ACTIVE session turns CANCELED (an ERROR one stays ERROR), its download URLs "
+       "stop, and it is still there for every operation, and listed, for 2 s of the mock's "
+       "clock before it is gone (a second delete meanwhile succeeds and changes nothing)"},
       {"fail-message",
        "mock",
        {"mock", "plain", "wrapped"},
@@ -129,6 +167,15 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "...downloadsession.client_failure, default_message: <text>, args: [], localized: "
        "<text>}; wrapped = default_message 'The client reported an error: <text>', args [<text>] "
        "(needs --strictness documented)"},
+      {"fail-missing-message",
+       "reject",
+       {"reject", "accept"},
+       {"fail.requires_message"},
+       {"accept"},
+       "fail without client_error_message (missing or null): reject = 400 INVALID_REQUEST; "
+       "accept = the operation runs with an empty message: the session becomes ERROR with an "
+       "error_message whose default_message is '' (in the fail-message form). A non-string "
+       "message stays INVALID_REQUEST"},
       {"session-id-shape",
        "two-uuids",
        {"two-uuids", "uuid", "short"},
@@ -157,6 +204,17 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "answer that shows the file moves it one step (PREPARE_REQUESTED, PREPARING, PREPARED), "
        "and by the clock it is PREPARED after max(d, 1 s) at the latest. The embedded mock's "
        "profile sets prepare_timeout_seconds to max(d, 1 s) + 1 s for delayed and polls"},
+      {"prepare-requeue",
+       "never",
+       {"never", "once"},
+       {"file.status_monotonic"},
+       {"once"},
+       "how a prepared file's status goes: never = only forward; once = staging starts at once "
+       "and its first attempt goes back to the queue: PREPARING, PREPARE_REQUESTED, PREPARING, "
+       "each for a third of the time prepare-timing gives (polls: one step per poll, three "
+       "polls), then PREPARED (or ERROR) as usual, so the status moves back once. With "
+       "prepare-timing=clock and a prepare delay of 0 the file is PREPARED at once and nothing "
+       "shows"},
       {"file-prepare-error",
        "none",
        {"none", "last", "name:<file>"},
@@ -351,6 +409,7 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   token_transport = static_cast<TokenTransport>(index("client-token-transport"));
   tokens_global = index("client-token-scope") == 1;
   token_other_spec_rejected = index("client-token-other-spec") == 1;
+  tokens_racy = index("client-token-concurrency") == 1;
   missing_item_not_found = index("create-missing-item-id") == 1;
   unused_fields_rejected = index("create-unused-fields") == 1;
   foreign = static_cast<Foreign>(index("foreign-sessions"));
@@ -361,10 +420,15 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   renew_on_any_call = index("lease-renewal") == 1;
   list_order = static_cast<ListOrder>(index("list-order"));
   id_in_get = index("get-id") == 0;
+  cancel_removes = index("cancel-effect") == 1;
+  fail_removes = index("fail-effect") == 1;
+  delete_deferred_ms = index("delete-effect") == 1 ? 2000 : 0;
   fail_message = static_cast<FailMessage>(index("fail-message"));
+  fail_message_optional = index("fail-missing-message") == 1;
   id_shape = static_cast<IdShape>(index("session-id-shape"));
   datetime_form = static_cast<DateTimeForm>(index("datetime-form"));
   prepare_timing = static_cast<PrepareTiming>(index("prepare-timing"));
+  prepare_requeued = index("prepare-requeue") == 1;
   failing_file = static_cast<FailingFile>(index("file-prepare-error"));
   if (failing_file == FailingFile::Named)
     failing_file_name = chosen.at("file-prepare-error").substr(std::string("name:").size());

@@ -33,6 +33,7 @@ struct Variants {
   TokenTransport token_transport = TokenTransport::All;           // client-token-transport
   bool tokens_global = false;                                     // client-token-scope
   bool token_other_spec_rejected = false;                         // client-token-other-spec
+  bool tokens_racy = false;                                       // client-token-concurrency
   bool missing_item_not_found = false;                            // create-missing-item-id
   bool unused_fields_rejected = false;                            // create-unused-fields
   Foreign foreign = Foreign::NotFound;                            // foreign-sessions
@@ -40,10 +41,15 @@ struct Variants {
   bool renew_on_any_call = false;                                 // lease-renewal
   ListOrder list_order = ListOrder::ById;                         // list-order
   bool id_in_get = true;                                          // get-id
+  bool cancel_removes = false;                                    // cancel-effect
+  bool fail_removes = false;                                      // fail-effect
+  long long delete_deferred_ms = 0;                               // delete-effect (0: removed)
   FailMessage fail_message = FailMessage::Mock;                   // fail-message
+  bool fail_message_optional = false;                             // fail-missing-message
   IdShape id_shape = IdShape::TwoUuids;                           // session-id-shape
   DateTimeForm datetime_form = DateTimeForm::Millis;              // datetime-form
   PrepareTiming prepare_timing = PrepareTiming::Clock;            // prepare-timing
+  bool prepare_requeued = false;                                  // prepare-requeue
   FailingFile failing_file = FailingFile::None;                   // file-prepare-error
   std::string failing_file_name;                                  // ... =name:<file>
   bool direct_allowed = false;                                    // direct-endpoint

@@ -153,7 +153,11 @@ std::optional<Route> session_instance_route(Ctx& ctx, const std::string& id,
     return Route{true, [&st, &req, id, r, session_first](const std::string& u) {
                    session_first(u);
                    json body = body_object(req);
-                   st.fail(u, id, req_string(body, "client_error_message"));
+                   // fail-missing-message=accept: a missing (or null) message is empty.
+                   st.fail(u, id,
+                           st.variants().fail_message_optional
+                               ? opt_string(body, "client_error_message").value_or("")
+                               : req_string(body, "client_error_message"));
                    return Reply{r.empty, std::nullopt};
                  }};
   return std::nullopt;

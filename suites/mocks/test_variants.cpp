@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <thread>
 
 #include "mock_client.hpp"
 
@@ -112,6 +113,34 @@ BOOST_AUTO_TEST_CASE(catalogue_clauses_exist_in_the_spec) {
           (std::find(v.values.begin() + 1, v.values.end(), x) != v.values.end()),
           v.name << ": '" << x << "' needs documented strictness but is not a non-default value");
   }
+}
+
+// Every point the spec leaves open or only infers has a variant that takes the other way: an
+// `open` clause is named by some variant (all of its values are legitimate); an `inferred`
+// clause by a variant with values that need --strictness documented (documented_values: the
+// values that take its alternative). A clause whose own wording allowed an alternative would
+// need no variant, but the spec has no such inferred clause: this rule has no exceptions.
+BOOST_AUTO_TEST_CASE(every_open_or_inferred_clause_has_a_variant) {
+  const auto& spec = spec_clauses();
+  std::set<std::string> open_or_inferred;
+  for (const auto& [id, provenance] : spec)
+    if (provenance == "open" || provenance == "inferred") open_or_inferred.insert(id);
+  BOOST_TEST_REQUIRE(open_or_inferred.size() >=
+                     18u);  // the spec as shipped has 3 open, 15 inferred
+  std::vector<std::string> uncovered;
+  for (const auto& id : open_or_inferred) {
+    const bool inferred = spec.at(id) == "inferred";
+    bool covered = false;
+    for (const auto& v : dsmock::variant_catalogue())
+      if (std::find(v.clauses.begin(), v.clauses.end(), id) != v.clauses.end() &&
+          (inferred ? !v.documented_values.empty() : v.values.size() >= 2u))
+        covered = true;
+    if (!covered) uncovered.push_back(id + " (" + spec.at(id) + ")");
+  }
+  std::string list;
+  for (const auto& u : uncovered)
+    list += (list.empty() ? "" : ", ") + u;
+  BOOST_TEST(uncovered.empty(), "clauses no variant takes the alternative of: " << list);
 }
 
 BOOST_AUTO_TEST_CASE(every_value_starts) {
@@ -391,6 +420,48 @@ BOOST_DATA_TEST_CASE(token_other_spec, bdata::make(kBindings), b) {
   }
 }
 
+namespace {
+// Two creates with one new token at once: the ids they answer.
+std::pair<std::string, std::string> concurrent_creates(const Ds& ds, const std::string& token) {
+  std::string a, b;
+  std::thread t1([&] { a = id_of(ds.create(kItemA, token)); });
+  std::thread t2([&] { b = id_of(ds.create(kItemA, token)); });
+  t1.join();
+  t2.join();
+  return {a, b};
+}
+}  // namespace
+
+BOOST_DATA_TEST_CASE(token_concurrency, bdata::make(kBindings), b) {
+  for (const char* value : {"", "atomic"}) {
+    BOOST_TEST_CONTEXT("client-token-concurrency=" << value) {
+      MockFx fx(with_value("client-token-concurrency", value));
+      Ds ds = fx.as_alice(b);
+      for (int i = 0; i < 3; ++i) {
+        auto [x, y] = concurrent_creates(ds, "conc" + std::to_string(i));
+        BOOST_TEST(!x.empty());
+        BOOST_TEST(x == y);
+      }
+      BOOST_TEST(ds.list().v().size() == 3u);
+    }
+  }
+  MockFx fx(with({{"client-token-concurrency", "racy"}}));
+  Ds ds = fx.as_alice(b);
+  // Sequential replays stay idempotent.
+  std::string seq = id_of(ds.create(kItemA, "seq"));
+  BOOST_TEST(id_of(ds.create(kItemA, "seq")) == seq);
+  // Concurrent ones each make a session (the ~20 ms window is far longer than a create); the
+  // token then stands for one of them.
+  auto [x, y] = concurrent_creates(ds, "conc");
+  BOOST_TEST(!x.empty());
+  BOOST_TEST(!y.empty());
+  BOOST_TEST(x != y);
+  BOOST_TEST(ds.list().v().size() == 3u);
+  std::string bound = id_of(ds.create(kItemA, "conc"));
+  BOOST_TEST((bound == x || bound == y));
+  BOOST_TEST(ds.list().v().size() == 3u);
+}
+
 BOOST_DATA_TEST_CASE(create_missing_item_id, bdata::make(kBindings), b) {
   {
     MockFx fx;
@@ -619,6 +690,174 @@ BOOST_DATA_TEST_CASE(fail_message, bdata::make(kBindings), b) {
                    {"args", {"disk full"}}}));
 }
 
+namespace {
+// The download path of a file prepared (at once: the prepare delay is 0) in session `id`.
+std::string prepared_download(const Ds& ds, const std::string& id, const std::string& file) {
+  Resp r = ds.file_prepare(id, file);
+  BOOST_TEST_REQUIRE(r.v().value("status", "") == "PREPARED");
+  return uri_path(r.v()["download_endpoint"]["uri"].get<std::string>());
+}
+}  // namespace
+
+BOOST_DATA_TEST_CASE(cancel_effect, bdata::make(kBindings), b) {
+  for (const char* value : {"", "canceled"}) {
+    BOOST_TEST_CONTEXT("cancel-effect=" << value) {
+      MockFx fx(with_value("cancel-effect", value));
+      Ds ds = fx.as_alice(b);
+      std::string id = id_of(ds.create(kItemB, "tok"));
+      BOOST_TEST(ds.cancel(id).status == ds.ok_void());
+      BOOST_TEST(ds.get(id).v()["state"] == "CANCELED");
+      BOOST_TEST(ds.list().v() == json::array({id}));
+      check_error(ds.cancel(id), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+      BOOST_TEST(id_of(ds.create(kItemB, "tok")) == id);  // it keeps its token
+      BOOST_TEST(ds.del(id).status == ds.ok_void());
+    }
+  }
+  MockFx fx(with({{"cancel-effect", "removed"}}));
+  Ds ds = fx.as_alice(b);
+  std::string id = id_of(ds.create(kItemB, "tok")), other = ds.make(kItemA);
+  std::string path = prepared_download(ds, id, "tools.iso");
+  BOOST_TEST(fx.http().get(path).status == 200);
+  BOOST_TEST(ds.cancel(id).status == ds.ok_void());
+  // Gone at once, as after delete: NOT_FOUND to every operation, not listed.
+  check_error(ds.get(id), b, 404, "NOT_FOUND");
+  check_error(ds.cancel(id), b, 404, "NOT_FOUND");
+  check_error(ds.keep_alive(id, json::object()), b, 404, "NOT_FOUND");
+  check_error(ds.file_list(id), b, 404, "NOT_FOUND");
+  check_error(ds.del(id), b, 404, "NOT_FOUND");
+  BOOST_TEST(ds.list().v() == json::array({other}));
+  BOOST_TEST(fx.http().get(path).status == 404);
+  // Its token is forgotten, as a deleted session's is.
+  std::string again = id_of(ds.create(kItemB, "tok"));
+  BOOST_TEST(again != id);
+  BOOST_TEST(ds.get(again).v()["state"] == "ACTIVE");
+  // Only an ACTIVE session can be canceled, as before; the other session is untouched.
+  BOOST_TEST(ds.fail(again, "disk full").status == ds.ok_void());
+  check_error(ds.cancel(again), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+  BOOST_TEST(ds.get(again).v()["state"] == "ERROR");
+  BOOST_TEST(ds.get(other).v()["state"] == "ACTIVE");
+}
+
+BOOST_DATA_TEST_CASE(fail_effect, bdata::make(kBindings), b) {
+  for (const char* value : {"", "error"}) {
+    BOOST_TEST_CONTEXT("fail-effect=" << value) {
+      MockFx fx(with_value("fail-effect", value));
+      Ds ds = fx.as_alice(b);
+      std::string id = id_of(ds.create(kItemB, "tok"));
+      BOOST_TEST(ds.fail(id, "disk full").status == ds.ok_void());
+      json g = ds.get(id).v();
+      BOOST_TEST(g["state"] == "ERROR");
+      BOOST_TEST(g["error_message"]["default_message"] == "disk full");
+      BOOST_TEST(ds.list().v() == json::array({id}));
+      check_error(ds.fail(id, "again"), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+      BOOST_TEST(id_of(ds.create(kItemB, "tok")) == id);  // it keeps its token
+    }
+  }
+  MockFx fx(with({{"fail-effect", "removed"}}));
+  Ds ds = fx.as_alice(b);
+  std::string id = id_of(ds.create(kItemB, "tok")), other = ds.make(kItemA);
+  std::string path = prepared_download(ds, id, "tools.iso");
+  BOOST_TEST(ds.fail(id, "disk full").status == ds.ok_void());
+  // Gone at once, as after delete: NOT_FOUND to every operation, not listed.
+  check_error(ds.get(id), b, 404, "NOT_FOUND");
+  check_error(ds.fail(id, "again"), b, 404, "NOT_FOUND");
+  check_error(ds.cancel(id), b, 404, "NOT_FOUND");
+  check_error(ds.file_get(id, "tools.iso"), b, 404, "NOT_FOUND");
+  check_error(ds.del(id), b, 404, "NOT_FOUND");
+  BOOST_TEST(ds.list().v() == json::array({other}));
+  BOOST_TEST(fx.http().get(path).status == 404);
+  std::string again = id_of(ds.create(kItemB, "tok"));  // the token is forgotten
+  BOOST_TEST(again != id);
+  // Only an ACTIVE session can be failed, as before.
+  BOOST_TEST(ds.cancel(again).status == ds.ok_void());
+  check_error(ds.fail(again, "late"), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+  BOOST_TEST(ds.get(again).v()["state"] == "CANCELED");
+  BOOST_TEST(ds.get(other).v()["state"] == "ACTIVE");
+}
+
+BOOST_DATA_TEST_CASE(delete_effect, bdata::make(kBindings), b) {
+  for (const char* value : {"", "removed"}) {
+    BOOST_TEST_CONTEXT("delete-effect=" << value) {
+      MockFx fx(with_value("delete-effect", value));
+      Ds ds = fx.as_alice(b);
+      std::string id = id_of(ds.create(kItemB, "tok"));
+      BOOST_TEST(ds.del(id).status == ds.ok_void());
+      check_error(ds.get(id), b, 404, "NOT_FOUND");
+      check_error(ds.del(id), b, 404, "NOT_FOUND");
+      BOOST_TEST(ds.list().v().empty());
+    }
+  }
+  MockFx fx(with({{"delete-effect", "deferred"}}));
+  Ds ds = fx.as_alice(b);
+  std::string id = id_of(ds.create(kItemB, "tok")), failed = ds.make(kItemA);
+  std::string path = prepared_download(ds, id, "tools.iso");
+  BOOST_TEST(ds.fail(failed, "disk full").status == ds.ok_void());
+  BOOST_TEST(ds.del(id).status == ds.ok_void());
+  BOOST_TEST(ds.del(failed).status == ds.ok_void());
+  // Still there, CANCELED (an ERROR session stays ERROR), and listed; its URLs stop.
+  json g = ds.get(id).v();
+  BOOST_TEST(g["state"] == "CANCELED");
+  BOOST_TEST(!g.contains("error_message"));
+  BOOST_TEST(ds.get(failed).v()["state"] == "ERROR");
+  BOOST_TEST(ds.get(failed).v()["error_message"]["default_message"] == "disk full");
+  BOOST_TEST(ds.list().v().size() == 2u);
+  BOOST_TEST(fx.http().get(path).status == 404);
+  BOOST_TEST(ds.file_get(id, "tools.iso").status == 200);
+  check_error(ds.keep_alive(id, json::object()), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+  check_error(ds.cancel(id), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+  BOOST_TEST(id_of(ds.create(kItemB, "tok")) == id);  // its token still names it
+  // A second delete succeeds and does not put the end off.
+  fx.mock.advance(1000);
+  BOOST_TEST(ds.del(id).status == ds.ok_void());
+  fx.mock.advance(1000);
+  BOOST_TEST(ds.get(id).status == 200);
+  BOOST_TEST(ds.list().v().size() == 2u);
+  // Gone 2 s after the first delete.
+  fx.mock.advance(1);
+  check_error(ds.get(id), b, 404, "NOT_FOUND");
+  check_error(ds.get(failed), b, 404, "NOT_FOUND");
+  check_error(ds.del(id), b, 404, "NOT_FOUND");
+  BOOST_TEST(ds.list().v().empty());
+  std::string again = id_of(ds.create(kItemB, "tok"));  // and its token is forgotten
+  BOOST_TEST(again != id);
+  BOOST_TEST(ds.get(again).v()["state"] == "ACTIVE");
+}
+
+BOOST_DATA_TEST_CASE(fail_missing_message, bdata::make(kBindings), b) {
+  for (const char* value : {"", "reject"}) {
+    BOOST_TEST_CONTEXT("fail-missing-message=" << value) {
+      MockFx fx(with_value("fail-missing-message", value));
+      Ds ds = fx.as_alice(b);
+      std::string id = ds.make();
+      check_error(ds.fail_raw(id, "{}"), b, 400, "INVALID_REQUEST");
+      check_error(ds.fail_raw(id, R"({"client_error_message":null})"), b, 400, "INVALID_REQUEST");
+      BOOST_TEST(ds.get(id).v()["state"] == "ACTIVE");
+    }
+  }
+  MockFx fx(with({{"fail-missing-message", "accept"}}));
+  Ds ds = fx.as_alice(b);
+  const std::string a = ds.make(), c = ds.make();
+  BOOST_TEST(ds.fail_raw(a, "{}").status == ds.ok_void());
+  BOOST_TEST(ds.fail_raw(c, R"({"client_error_message":null})").status == ds.ok_void());
+  for (const auto& id : {a, c}) {
+    json g = ds.get(id).v();
+    BOOST_TEST(g["state"] == "ERROR");
+    BOOST_TEST(g["error_message"] ==
+               json({{"id", "com.vmware.content.library.item.downloadsession.client_error"},
+                     {"default_message", ""},
+                     {"args", {""}}}));
+  }
+  // The other checks stay: the state, the session, the message's type.
+  check_error(ds.fail_raw(a, "{}"), b, 400, "NOT_ALLOWED_IN_CURRENT_STATE");
+  check_error(ds.fail_raw("no-such-session", "{}"), b, 404, "NOT_FOUND");
+  const std::string d = ds.make();
+  check_error(ds.fail_raw(d, R"({"client_error_message":5})"), b, 400, "INVALID_REQUEST");
+  BOOST_TEST(ds.get(d).v()["state"] == "ACTIVE");
+  // A message given is stored as before.
+  BOOST_TEST(ds.fail(d, "disk full").status == ds.ok_void());
+  BOOST_TEST(ds.get(d).v()["error_message"]["default_message"] == "disk full");
+}
+
 BOOST_DATA_TEST_CASE(session_id_shape, bdata::make(kBindings), b) {
   const std::map<std::string, std::string> shapes = {
       {"two-uuids", R"(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:)"
@@ -763,6 +1002,58 @@ BOOST_DATA_TEST_CASE(prepare_timing_polls, bdata::make(kBindings), b) {
   ds.file_prepare(id, "photon-5.mf");
   fx.mock.advance(1000);
   BOOST_TEST(status(ds.file_get(id, "photon-5.mf")) == "PREPARED");
+}
+
+BOOST_DATA_TEST_CASE(prepare_requeue, bdata::make(kBindings), b) {
+  // never (given or not): only forward, PREPARE_REQUESTED, PREPARING, PREPARED.
+  for (const char* value : {"", "never"}) {
+    BOOST_TEST_CONTEXT("prepare-requeue=" << value) {
+      VariantMap v;
+      if (*value) v["prepare-requeue"] = value;
+      MockFx fx(with_delay(v, 3000));
+      Ds ds = fx.as_alice(b);
+      std::string id = ds.make(kItemB);
+      std::vector<std::string> seen = {status(ds.file_prepare(id, "tools.iso"))};
+      for (int t = 0; t < 6; ++t) {
+        fx.mock.advance(500);
+        seen.push_back(status(ds.file_get(id, "tools.iso")));
+      }
+      BOOST_TEST(seen ==
+                 (std::vector<std::string>{"PREPARE_REQUESTED", "PREPARE_REQUESTED", "PREPARING",
+                                           "PREPARING", "PREPARING", "PREPARING", "PREPARED"}));
+    }
+  }
+  {  // once, by the clock: a third of the delay each.
+    MockFx fx(with_delay({{"prepare-requeue", "once"}}, 3000));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(status(ds.file_prepare(id, "tools.iso")) == "PREPARING");
+    const std::vector<std::pair<long long, std::string>> steps = {
+        {999, "PREPARING"}, {1, "PREPARE_REQUESTED"}, {999, "PREPARE_REQUESTED"},
+        {1, "PREPARING"},   {999, "PREPARING"},       {1, "PREPARED"}};
+    for (const auto& [ms, want] : steps) {
+      fx.mock.advance(ms);
+      BOOST_TEST(status(ds.file_get(id, "tools.iso")) == want);
+    }
+    Resp done = ds.file_get(id, "tools.iso");
+    BOOST_TEST(fx.http().get(uri_path(done.v()["download_endpoint"]["uri"])).status == 200);
+  }
+  {  // once, by polls: three polls to the end; a failing file ends in ERROR as usual.
+    MockFx fx(with({{"prepare-requeue", "once"},
+                    {"prepare-timing", "polls"},
+                    {"file-prepare-error", "name:tools.iso"}}));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(status(ds.file_prepare(id, "tools.iso")) == "PREPARING");
+    for (const char* want : {"PREPARE_REQUESTED", "PREPARING", "ERROR"})
+      BOOST_TEST(status(ds.file_get(id, "tools.iso")) == want);
+  }
+  {  // once, with a prepare delay of 0: PREPARED at once, nothing shows.
+    MockFx fx(with({{"prepare-requeue", "once"}}));
+    Ds ds = fx.as_alice(b);
+    std::string id = ds.make(kItemB);
+    BOOST_TEST(status(ds.file_prepare(id, "tools.iso")) == "PREPARED");
+  }
 }
 
 BOOST_DATA_TEST_CASE(file_prepare_error, bdata::make(kBindings), b) {
