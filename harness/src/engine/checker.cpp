@@ -186,6 +186,8 @@ std::string join(const std::set<std::string>& xs) {
 // A vanished instance: was it its lease (time passed since renewal), or the operation?
 const Clause* vanished_blame(Ctx& c, int target, const Clause* otherwise) {
   const InstanceModel& inst = c.pre.instances[target];
+  // Gone right after an effect moved its state, with no time between: that effect.
+  if (inst.unobserved && inst.moved_by && inst.moved_ms == c.pre.now_ms) return inst.moved_by;
   const Resource* r = c.spec.find_resource(inst.resource);
   if (!r->lease || c.pre.now_ms <= inst.renewed_max_ms) return otherwise;
   auto seen = c.mem.observed_expiry_ms.find(target);

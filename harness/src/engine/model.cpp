@@ -521,13 +521,20 @@ void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain, const
       }
       break;
     }
-    case Effect::Kind::SetState:
-      if (certain)
+    case Effect::Kind::SetState: {
+      // A state effect whose clause is not enforced says nothing of what the call did: the
+      // target may have moved it elsewhere, or removed it (regression_documented_variants_pass_and_blame_their_clause).
+      bool lenient = m.lenient(ef.clause);
+      if (certain && !lenient)
         inst.states = {ef.to};
       else
         inst.states.insert(ef.to);
+      if (lenient) inst.maybe_gone = true;
       inst.set_by[r->states->field] = &ef.clause;
+      inst.moved_by = &ef.clause;
+      inst.moved_ms = m.now_ms;
       break;
+    }
     case Effect::Kind::RenewLease:
       inst.renewed_max_ms = m.now_ms;
       if (certain) inst.renewed_min_ms = m.now_ms;
@@ -569,7 +576,7 @@ void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain, const
 }  // namespace
 
 void apply(Model& m, const Call& c) {
-  if (c.variant != Call::Variant::Normal && c.variant != Call::Variant::ConcurrentReplay) return;
+  if (c.variant == Call::Variant::NoAuth) return;
   apply(m, c, expect(m, c));
 }
 
@@ -578,7 +585,11 @@ void apply(Model& m, const Call& c, const Expectation& e) {
 }
 
 void settle(Model& m, const Call& c, const Expectation& e, Observed seen) {
-  if (c.variant != Call::Variant::Normal && c.variant != Call::Variant::ConcurrentReplay) return;
+  if (c.variant == Call::Variant::NoAuth) return;
+  // A deliberately bad request changes nothing, unless the clause that refuses it is not
+  // enforced: then the target may have run it (regression_documented_variants_pass_and_blame_their_clause).
+  bool bad = c.variant != Call::Variant::Normal && c.variant != Call::Variant::ConcurrentReplay;
+  if (bad && !e.open) return;
   if (c.op->idempotency) {
     auto it = c.args.find(c.op->idempotency->token_param);
     if (it != c.args.end() && it->second.kind == Arg::Kind::Token)

@@ -63,6 +63,10 @@ struct InstanceModel {
   // it (lease.not_before_expiration): it is never gone sooner, even where renewal + timeout
   // is earlier (a target that rounds expiration_time up to a whole second).
   std::int64_t promised_ms = -1;
+  // The effect that last moved its state, and when (model time): an instance that vanishes
+  // right after it is blamed on it (regression_documented_variants_pass_and_blame_their_clause).
+  const spec::Clause* moved_by = nullptr;
+  std::int64_t moved_ms = -1;
   const spec::Clause* renewed_by = nullptr;
   std::map<std::string, ChildModel> children;  // by key
   nlohmann::json create_args;  // the creating call's arguments (for idempotent replays)
