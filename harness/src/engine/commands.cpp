@@ -68,6 +68,8 @@ Sut begin_sequence(Target& target, const RunConfig& config, Recorder& rec) {
   sut.model = initial_model(*config.spec, config.profile, config.strictness);
   sut.mem.clock_base_ms = target.begin_sequence();
   sut.mem.token_nonce = target.resets() ? "" : random_nonce();
+  // A delete that takes effect later (regression_deferred_delete_before_a_sequence).
+  sut.mem.strays = target.leftovers();
   return sut;
 }
 

@@ -523,7 +523,8 @@ void apply_effect(Model& m, const Call& c, const Effect& ef, bool certain, const
     }
     case Effect::Kind::SetState: {
       // A state effect whose clause is not enforced says nothing of what the call did: the
-      // target may have moved it elsewhere, or removed it (regression_documented_variants_pass_and_blame_their_clause).
+      // target may have moved it elsewhere, or removed it
+      // (regression_documented_variants_pass_and_blame_their_clause).
       bool lenient = m.lenient(ef.clause);
       if (certain && !lenient)
         inst.states = {ef.to};
@@ -587,7 +588,8 @@ void apply(Model& m, const Call& c, const Expectation& e) {
 void settle(Model& m, const Call& c, const Expectation& e, Observed seen) {
   if (c.variant == Call::Variant::NoAuth) return;
   // A deliberately bad request changes nothing, unless the clause that refuses it is not
-  // enforced: then the target may have run it (regression_documented_variants_pass_and_blame_their_clause).
+  // enforced: then the target may have run it
+  // (regression_documented_variants_pass_and_blame_their_clause).
   bool bad = c.variant != Call::Variant::Normal && c.variant != Call::Variant::ConcurrentReplay;
   if (bad && !e.open) return;
   if (c.op->idempotency) {

@@ -109,12 +109,14 @@ void Target::cleanup() {
     for (const auto& e : op->effects)
       if (e.kind == spec::Effect::Kind::Remove) remover = op;
   }
+  leftovers_.clear();
   if (!lister || !remover) return;
   for (std::size_t u = 0; u < tokens_.size(); ++u) {
     auto res = send(encode(binding_, *lister, json::object(), tokens_[u]));
     Decoded d = decode(spec_, binding_, *lister, res);
     if (d.kind != Decoded::Kind::Success || !d.result.is_array()) continue;
     for (const auto& id : d.result) {
+      if (id.is_string()) leftovers_.emplace(id.get<std::string>(), static_cast<int>(u));
       json args = json::object();
       args[remover->effects.front().param] = id;
       send(encode(binding_, *remover, args, tokens_[u]));

@@ -257,4 +257,20 @@ BOOST_DATA_TEST_CASE(
   BOOST_TEST(strict.failure->violation.clause == clause, v << ": " << describe(strict));
 }
 
+// Without a reset the harness deletes each user's sessions before a sequence. A server
+// whose delete takes effect later still lists them: that was reported as list.owner_only
+// ("never created"). They are the user's own leftovers: listed for them, not for others.
+BOOST_AUTO_TEST_CASE(regression_deferred_delete_before_a_sequence) {
+  auto mock = cli::start_embedded_mock({}, "api", 2, {{"delete-effect", "deferred"}});
+  engine::RunConfig cfg;
+  cfg.spec = &shipped();
+  cfg.profile = mock.profile;
+  cfg.profile.clock_control.clear();                // no reset: cleanup between sequences
+  cfg.strictness = engine::Strictness::documented;  // delete.removes is inferred
+  cfg.seed = 1;
+  cfg.sequences = budget(100);
+  auto r = engine::run(cfg);
+  BOOST_TEST(r.passed, describe(r));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -32,7 +32,9 @@ struct Memory {
   std::string token_nonce;
   // Ids the target answered that the model follows no instance for, by the user whose
   // call made them: the extra sessions of a concurrent client_token replay where that
-  // clause is not enforced. That user's list may show them; another's may not.
+  // clause is not enforced, and (without a reset) the sessions a user had before the
+  // sequence, which cleanup asked to delete. That user's list may show them; another's
+  // may not.
   std::map<std::string, int> strays;
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ class Target {
 
   // Puts the target in a known state and returns the epoch ms of model time 0.
   std::int64_t begin_sequence();
+  // Without a reset: the ids the last cleanup found in each user's list (id -> user) and
+  // asked to delete. A delete may take effect later, so that user's list may still show
+  // them; another user's may not.
+  const std::map<std::string, int>& leftovers() const { return leftovers_; }
   // Lets `ms` pass: on the clock control, or on the wall clock (sleeping).
   void advance(std::int64_t ms);
 
@@ -51,6 +56,7 @@ class Target {
   std::unique_ptr<Transport> control_;
   std::vector<std::unique_ptr<Transport>> burst_;
   ExchangeObserver observer_;
+  std::map<std::string, int> leftovers_;
 };
 
 // The target of a run or a replay, logged in. Throws std::invalid_argument when the
