@@ -509,20 +509,51 @@ CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
     return v;
   }
 
+  // An RPC binding's envelope and encoding rules, each its own clause.
+  auto encoding = [&] {
+    if (!binding.rpc) return;
+    const spec::RpcBinding& r = *binding.rpc;
+    c.exercised(&r.envelope);
+    if (answer.status) c.exercised(&r.id_echoed);
+    for (const auto& [clause, problem] : answer.encoding_problems)
+      c.violate(clause, "the " + binding.name + " encoding (" + clause->summary + ")", problem);
+  };
+  const spec::EnvelopeNegative* negative =
+      binding.rpc && call.variant == Call::Variant::MalformedBody
+          ? binding.rpc->negative(call.variant_param)
+          : nullptr;
+
   if (answer.kind == Decoded::Kind::Error) {
     v.outcome =
         answer.error_name.empty() ? "error-" + std::to_string(answer.status) : answer.error_name;
+    encoding();
     c.exercised(&checks.error_envelope);
     if (!answer.envelope_problems.empty())
       c.violate(&checks.error_envelope, "the " + binding.name + " error envelope",
                 join(answer.envelope_problems, "; "));
-    if (!answer.error_name.empty() && c.spec.errors.count(answer.error_name)) {
+    if (binding.rpc && !answer.protocol_error) {
+      // A service error travels in the result, with the binding's one status.
+      const spec::RpcBinding& r = *binding.rpc;
+      c.exercised(&r.error_status);
+      if (answer.status != r.error_http_status)
+        c.violate(&r.error_status, "HTTP " + std::to_string(r.error_http_status),
+                  "HTTP " + std::to_string(answer.status) + " for " +
+                      (answer.error_name.empty() ? "an error" : answer.error_name));
+    } else if (!binding.rpc && !answer.error_name.empty() &&
+               c.spec.errors.count(answer.error_name)) {
       int want = c.spec.errors.at(answer.error_name).http_status;
       c.exercised(&checks.error_status);
       if (answer.status != want)
         c.violate(&checks.error_status, answer.error_name + " with HTTP " + std::to_string(want),
                   "HTTP " + std::to_string(answer.status));
     }
+    if (negative && negative->via != "any" &&
+        answer.protocol_error != (negative->via == "protocol"))
+      c.violate(
+          &negative->clause,
+          negative->via == "protocol" ? "the JSON-RPC error member"
+                                      : "a service error in result.error",
+          answer.protocol_error ? "the JSON-RPC error member" : "a service error in result.error");
     std::string actual = std::to_string(answer.status) + " " +
                          (answer.error_name.empty() ? "(unreadable error)" : answer.error_name);
     if (e.open) {
@@ -555,6 +586,14 @@ CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
   if (answer.status != ob.success_status)
     c.violate(&checks.success_status, "HTTP " + std::to_string(ob.success_status),
               "HTTP " + std::to_string(answer.status));
+  encoding();
+  if (binding.rpc && call.op->returns.kind == Returns::Kind::Void)
+    c.exercised(&binding.rpc->void_output);
+  if (binding.rpc && answer.has_result) {
+    c.exercised(&binding.rpc->optional_wrapping);
+    c.exercised(&binding.rpc->structure_wrapping);
+    c.exercised(&binding.rpc->datetime_form);
+  }
   if (!answer.envelope_problems.empty())
     c.violate(&checks.response_shape, "the " + binding.name + " result envelope",
               join(answer.envelope_problems, "; "));

@@ -113,7 +113,7 @@ void CallCommand::run(const Model& generated, Sut& sut) const {
     answers.push_back(sut.target->send(req));
   sut.rec->calls += static_cast<long>(answers.size());
 
-  Decoded d = decode(*pre.spec, binding, *call.op, answers.front());
+  Decoded d = decode(*pre.spec, binding, *call.op, answers.front(), &req);
   CallVerdict v = check_answer(pre, post, call, e, binding, d, sut.mem);
   if (call.variant == Call::Variant::ConcurrentReplay) check_burst(sut, call, pre, req, answers, v);
   if (d.kind != Decoded::Kind::Success) {
