@@ -37,6 +37,11 @@ RpcError invalid_params(const std::string& why) {
   return {-32602, "Invalid params: " + why};
 }
 
+// Thrown for an unknown service under rpc-unknown-service-protocol-error.
+struct ProtocolFailure {
+  RpcError error;
+};
+
 // ---- output encoding: the vAPI types of the answers ---------------------------------------
 
 struct StructType;
@@ -79,9 +84,24 @@ const StructType kFileInfo{"com.vmware.content.library.item.downloadsession.file
                             {"checksum_info", true, &kChecksum},
                             {"error_message", true, &kMessage}}};
 
+// How answers are encoded: the serializer's rules, or the rpc-* faults that break one.
+struct Enc {
+  bool bare_optional = false;        // rpc-bare-optional
+  bool unwrapped_structure = false;  // rpc-unwrapped-structure
+  bool datetime_offset = false;      // rpc-datetime-offset
+  explicit Enc(const Faults& f)
+      : bare_optional(f.has(Fault::RpcBareOptional)),
+        unwrapped_structure(f.has(Fault::RpcUnwrappedStructure)),
+        datetime_offset(f.has(Fault::RpcDatetimeOffset)) {}
+  json optional(json v) const { return bare_optional ? v : json{{"OPTIONAL", std::move(v)}}; }
+  json structure(const std::string& name, json fields) const {
+    return unwrapped_structure ? fields : json{{"STRUCTURE", {{name, std::move(fields)}}}};
+  }
+};
+
 // The serializer's date-time form, YYYY-MM-DDThh:mm:ss.sssZ, of any RFC 3339 string; a string
 // that is not one (the bad-datetime fault) goes out as it is.
-std::string canonical_datetime(const std::string& s) {
+std::string canonical_datetime(const std::string& s, bool offset = false) {
   static const std::regex re(
       R"(^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.(\d+))?(Z|([+-])(\d{2}):(\d{2}))$)");
   std::smatch m;
@@ -105,61 +125,63 @@ std::string canonical_datetime(const std::string& s) {
   std::tm out{};
   gmtime_r(&t, &out);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%sZ", out.tm_year + 1900,
-                out.tm_mon + 1, out.tm_mday, out.tm_hour, out.tm_min, out.tm_sec, frac.c_str());
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%s%s", out.tm_year + 1900,
+                out.tm_mon + 1, out.tm_mday, out.tm_hour, out.tm_min, out.tm_sec, frac.c_str(),
+                offset ? "+00:00" : "Z");
   return buf;
 }
 
-json encode_struct(const StructType& t, const json& plain);
+json encode_struct(const Enc& enc, const StructType& t, const json& plain);
 
-json encode_field(const FieldType& f, const json& v) {
+json encode_field(const Enc& enc, const FieldType& f, const json& v) {
   json value = v;
-  if (f.structure && v.is_object()) value = encode_struct(*f.structure, v);
-  if (f.datetime && v.is_string()) value = canonical_datetime(v.get<std::string>());
+  if (f.structure && v.is_object()) value = encode_struct(enc, *f.structure, v);
+  if (f.datetime && v.is_string())
+    value = canonical_datetime(v.get<std::string>(), enc.datetime_offset);
   return value;
 }
 
 // A map (LocalizableMessage.params, an object on /api) as the list of map-entry structures.
-json encode_map(const json& obj) {
+json encode_map(const Enc& enc, const json& obj) {
   json out = json::array();
   for (const auto& [k, v] : obj.items()) {
     json value = v;
     if (v.is_object()) {
       json fields = json::object();
       for (const auto& [pk, pv] : v.items())
-        fields[pk] = json{{"OPTIONAL", pv}};
-      value = {{"STRUCTURE", {{"com.vmware.vapi.std.localization_param", fields}}}};
+        fields[pk] = enc.optional(pv);
+      value = enc.structure("com.vmware.vapi.std.localization_param", fields);
     }
-    out.push_back({{"STRUCTURE", {{"map-entry", {{"key", k}, {"value", value}}}}}});
+    out.push_back(enc.structure("map-entry", {{"key", k}, {"value", value}}));
   }
   return out;
 }
 
-json encode_struct(const StructType& t, const json& plain) {
+json encode_struct(const Enc& enc, const StructType& t, const json& plain) {
   json fields = json::object();
   for (const auto& f : t.fields) {
     auto it = plain.find(f.name);
     const bool set = it != plain.end() && !it->is_null();
-    json v = set ? encode_field(f, *it) : json();
+    json v = set ? encode_field(enc, f, *it) : json();
     if (set && &t == &kMessage && std::string(f.name) == "params" && it->is_object())
-      v = encode_map(*it);
-    fields[f.name] = f.optional ? json{{"OPTIONAL", v}} : v;
+      v = encode_map(enc, *it);
+    fields[f.name] = f.optional ? enc.optional(v) : v;
   }
   for (const auto& [k, v] : plain.items())  // extra fields (extra-fields): scalars, as they are
     if (!fields.contains(k)) fields[k] = v;
-  return {{"STRUCTURE", {{t.wire, fields}}}};
+  return enc.structure(t.wire, fields);
 }
 
 // The std error structure of a vAPI error.
-json encode_error(const ApiError& e, const Variants& variants) {
+json encode_error(const Enc& enc, const ApiError& e, const Variants& variants) {
   json body = error_body(e, Binding::Api, variants);  // {"messages": [...], "error_type": ...}
   json fields = json::object();
   json messages = json::array();
   for (const auto& m : body.value("messages", json::array()))
-    messages.push_back(encode_struct(kMessage, m));
+    messages.push_back(encode_struct(enc, kMessage, m));
   fields["messages"] = messages;
-  fields["data"] = {{"OPTIONAL", nullptr}};
-  fields["error_type"] = {{"OPTIONAL", error_type_name(e.type())}};
+  fields["data"] = enc.optional(nullptr);
+  fields["error_type"] = enc.optional(error_type_name(e.type()));
   for (const auto& [k, v] : body.items())
     if (!fields.contains(k)) fields[k] = v;
   return {{"ERROR", {{rest_error_type_name(e.type()), fields}}}};
@@ -307,6 +329,9 @@ std::optional<std::string> session_id_of(const json& security) {
 
 Output run(Ctx& ctx, const Call& c) {
   Store& st = ctx.store;
+  const Enc enc(st.faults());
+  // A void result: null (rpc-void-empty-object: {}).
+  const json none = st.faults().has(Fault::RpcVoidEmptyObject) ? json::object() : json();
   Input in(c.input);
   if (c.service == kSession) {
     if (c.operation == "create") {
@@ -315,12 +340,12 @@ Output run(Ctx& ctx, const Call& c) {
           !s.value("userName", json()).is_string() || !s.value("password", json()).is_string())
         throw unauthenticated();
       in.finish();
-      return {json{{"SECRET", st.login(s["userName"], s["password"])}}};
+      return {json{{"SECRET", st.login(s["userName"], s["password"])}}};  // never faulted
     }
     if (c.operation == "delete") {
       in.finish();
       st.logout(session_id_of(c.security));
-      return {json()};
+      return {none};
     }
     if (c.operation == "get") {
       in.finish();
@@ -328,12 +353,15 @@ Output run(Ctx& ctx, const Call& c) {
       json fields = json::object();
       for (const auto& [k, v] : info.items())
         fields[k] = v.is_string() && k != "user" ? json(canonical_datetime(v)) : v;
-      return {json{{"STRUCTURE", {{"com.vmware.cis.session.info", fields}}}}};
+      return {enc.structure("com.vmware.cis.session.info", fields)};
     }
     throw ApiError(ErrorType::OperationNotFound, "vapi.method.input.invalid.method",
                    "Operation '" + c.operation + "' of service '" + c.service + "' was not found.",
                    {c.service, c.operation});
   }
+  if (c.service != kDownloadSession && c.service != kFile &&
+      st.faults().has(Fault::RpcUnknownServiceProtocolError))
+    throw ProtocolFailure{{-32601, "Method not found: " + c.service}};
   if (c.service != kDownloadSession && c.service != kFile)
     throw ApiError(ErrorType::OperationNotFound, "vapi.method.input.invalid.interface",
                    "Service '" + c.service + "' was not found.", {c.service});
@@ -365,7 +393,7 @@ Output run(Ctx& ctx, const Call& c) {
     if (op == "get") {
       std::string id = in.req_string("download_session_id");
       in.finish();
-      return {encode_struct(kSessionModel, st.get(user, id))};
+      return {encode_struct(enc, kSessionModel, st.get(user, id))};
     }
     if (op == "list") {
       auto item = in.opt_string("library_item_id");
@@ -377,13 +405,13 @@ Output run(Ctx& ctx, const Call& c) {
       auto progress = in.opt_long("progress");
       in.finish();
       st.keep_alive(user, id, progress);
-      return {json()};
+      return {none};
     }
     if (op == "cancel") {
       std::string id = session();
       in.finish();
       st.cancel(user, id);
-      return {json()};
+      return {none};
     }
     if (op == "fail") {
       std::string id = session();
@@ -393,46 +421,49 @@ Output run(Ctx& ctx, const Call& c) {
                                 : in.req_string("client_error_message");
       in.finish();
       st.fail(user, id, message);
-      return {json()};
+      return {none};
     }
     std::string id = in.req_string("download_session_id");  // delete
     in.finish();
     st.remove(user, id);
     // wrong-success-status: HTTP 204 without a JSON-RPC answer.
     if (st.faults().has(Fault::WrongSuccessStatus)) return {json(), 204, false};
-    return {json()};
+    return {none};
   }
   if (op == "list") {
     std::string id = in.req_string("download_session_id");
     in.finish();
     json out = json::array();
     for (const auto& f : st.file_list(user, id, ctx.base_url))
-      out.push_back(encode_struct(kFileInfo, f));
+      out.push_back(encode_struct(enc, kFileInfo, f));
     return {out};
   }
   if (op == "get") {
     std::string id = in.req_string("download_session_id");
     std::string name = in.req_string("file_name");
     in.finish();
-    return {encode_struct(kFileInfo, st.file_get(user, id, name, ctx.base_url))};
+    return {encode_struct(enc, kFileInfo, st.file_get(user, id, name, ctx.base_url))};
   }
   std::string id = session();  // prepare
   std::string name = in.req_string("file_name");
   auto type = in.opt_string("endpoint_type");
   in.finish();
-  return {encode_struct(kFileInfo, st.file_prepare(user, id, name, type, ctx.base_url))};
-}
-
-json rpc_answer(const json& id, const char* member, json value) {
-  return {{"jsonrpc", "2.0"}, {"id", id}, {member, std::move(value)}};
+  return {encode_struct(enc, kFileInfo, st.file_prepare(user, id, name, type, ctx.base_url))};
 }
 
 }  // namespace
 
 Reply serve_jsonrpc(Ctx& ctx) {
+  const Faults& faults = ctx.store.faults();
   json id = nullptr;
+  auto answer = [&](const char* member, json value) {
+    json a = {{"jsonrpc", "2.0"}, {"id", id}, {member, std::move(value)}};
+    if (faults.has(Fault::RpcNoVersion)) a.erase("jsonrpc");
+    if (faults.has(Fault::RpcIdNotEchoed)) a["id"] = "0";
+    return a;
+  };
   auto protocol = [&](const RpcError& e) {
-    return Reply{200, rpc_answer(id, "error", {{"code", e.code}, {"message", e.message}})};
+    return Reply{200, answer("error", {{"code", e.code}, {"message", e.message}})};
   };
   json req = json::parse(ctx.req.body, nullptr, false);
   if (req.is_discarded()) return protocol(parse_error());
@@ -442,7 +473,7 @@ Reply serve_jsonrpc(Ctx& ctx) {
       return protocol(invalid_rpc_request("\"id\" must be a string or an integer"));
     id = req["id"];
   }
-  if (!req.contains("jsonrpc") || req["jsonrpc"] != "2.0")
+  if ((!req.contains("jsonrpc") || req["jsonrpc"] != "2.0") && !faults.has(Fault::RpcAnyVersion))
     return protocol(invalid_rpc_request("\"jsonrpc\" must be \"2.0\""));
   if (!req.contains("method") || !req["method"].is_string())
     return protocol(invalid_rpc_request("\"method\" must be a string"));
@@ -482,9 +513,13 @@ Reply serve_jsonrpc(Ctx& ctx) {
     call.input = input["STRUCTURE"]["operation-input"];
     Output out = run(ctx, call);
     if (!out.body) return Reply{out.status, std::nullopt};
-    return Reply{out.status, rpc_answer(id, "result", {{"output", std::move(out.value)}})};
+    return Reply{out.status, answer("result", {{"output", std::move(out.value)}})};
+  } catch (const ProtocolFailure& f) {
+    return protocol(f.error);
   } catch (const ApiError& e) {
-    return Reply{200, rpc_answer(id, "result", {{"error", encode_error(e, ctx.store.variants())}})};
+    // rpc-error-http-status: the error's REST status instead of 200.
+    return Reply{faults.has(Fault::RpcErrorHttpStatus) ? e.status() : 200,
+                 answer("result", {{"error", encode_error(Enc(faults), e, ctx.store.variants())}})};
   }
 }
 
