@@ -55,11 +55,11 @@ json gen_value(const Model& m, const TypeRef& t, int user) {
     case TypeRef::Kind::Id: {
       const Resource* r = m.spec->find_resource(t.target);
       if (r && r->kind == Resource::Kind::External) {
-        std::vector<int> w(m.profile->items.size(), 8);
+        const auto& known = m.profile->instances_of(r->name);
+        std::vector<int> w(known.size(), 8);
         w.push_back(1);
         int i = pick(w);
-        return i < static_cast<int>(m.profile->items.size()) ? m.profile->items[i].id
-                                                             : m.profile->missing_item_id;
+        return i < static_cast<int>(known.size()) ? known[i].id : m.profile->missing_instance_id;
       }
       return fresh_id(uniform<int>(0, 3));
     }
@@ -128,8 +128,8 @@ Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user) {
           if (ch.advanced_ms >= 0) advanced.push_back(key);
     }
     if (keys.empty())
-      for (const auto& item : m.profile->items)
-        keys.insert(keys.end(), item.files.begin(), item.files.end());
+      for (const auto& from : m.profile->instances_of(r->members_from))
+        keys.insert(keys.end(), from.members.begin(), from.members.end());
     int k = pick({keys.empty() ? 0 : 10, advanced.empty() ? 0 : 10, 1});
     a.value = k == 0   ? keys[uniform<std::size_t>(0, keys.size())]
               : k == 1 ? advanced[uniform<std::size_t>(0, advanced.size())]
