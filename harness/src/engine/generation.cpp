@@ -2,6 +2,9 @@
 
 #include <rapidcheck.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "conformance/engine/symbols.hpp"
 
 namespace conformance::engine {
@@ -45,6 +48,22 @@ const std::vector<std::string>& texts() {
 }
 
 Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user);
+
+// A key no member of the child resource has, named after the resource ("no-such-file"
+// for a child resource File), distinct from every member the profile names.
+std::string missing_member_key(const Profile& profile, const Resource& child) {
+  std::string key = "no-such-";
+  for (char ch : child.name)
+    key += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  auto known = [&](const std::string& k) {
+    for (const auto& from : profile.instances_of(child.members_from))
+      if (std::find(from.members.begin(), from.members.end(), k) != from.members.end()) return true;
+    return false;
+  };
+  while (known(key))
+    key += "-x";
+  return key;
+}
 
 json gen_value(const Model& m, const TypeRef& t, int user) {
   switch (t.kind) {
@@ -133,7 +152,7 @@ Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user) {
     int k = pick({keys.empty() ? 0 : 10, advanced.empty() ? 0 : 10, 1});
     a.value = k == 0   ? keys[uniform<std::size_t>(0, keys.size())]
               : k == 1 ? advanced[uniform<std::size_t>(0, advanced.size())]
-                       : std::string("no-such-file.bin");
+                       : missing_member_key(*m.profile, *r);
     return a;
   }
   if (p.generate == "token") {
