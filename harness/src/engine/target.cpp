@@ -139,6 +139,34 @@ Target open_target(const RunConfig& config) {
   return target;
 }
 
+namespace {
+
+// A well-typed value: a structure's always-present fields filled in, an enum's first value.
+json filler(const spec::Spec& spec, const spec::TypeRef& t) {
+  using K = spec::TypeRef::Kind;
+  switch (t.kind) {
+    case K::Long:
+      return 0;
+    case K::Boolean:
+      return false;
+    case K::List:
+      return json::array();
+    case K::Named: {
+      const spec::TypeDef* td = spec.find_type(t.target);
+      if (!td) return json::object();
+      if (td->kind == spec::TypeDef::Kind::Enum) return td->values.front();
+      json obj = json::object();
+      for (const auto& f : td->fields)
+        if (f.always) obj[f.name] = filler(spec, f.type);
+      return obj;
+    }
+    default:
+      return "conformance discovery";
+  }
+}
+
+}  // namespace
+
 void discover_children(const spec::Spec& spec, Profile& profile) {
   const Resource* child = nullptr;
   for (const auto& [_, r] : spec.resources)
@@ -179,9 +207,14 @@ void discover_children(const spec::Spec& spec, Profile& profile) {
   }
   for (auto& item : from) {
     if (!item.members.empty()) continue;
-    // create: put the item id at the dotted parameter path the spec names.
+    // create: put the item id at the dotted parameter path the spec names; the other
+    // required parameters get a well-typed value (discovery has no reason to choose).
     json args = json::object();
     const std::string& path = via->second.param;
+    for (const Param& p : creator->params)
+      if (p.required && p.name != path.substr(0, path.find('.')))
+        args[p.name] = p.type.kind == spec::TypeRef::Kind::Long ? json(p.min.value_or(0))
+                                                                : filler(spec, p.type);
     json* at = &args;
     std::size_t start = 0;
     for (auto dot = path.find('.'); dot != std::string::npos;

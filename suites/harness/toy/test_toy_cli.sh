@@ -4,7 +4,9 @@
 # can inject (toy-server --list-faults: NAME CLAUSE) fails the run (exit 1) on that
 # clause, on the console and in the JUnit file (one failure, valid against both schemas).
 #   test_toy_cli.sh CONFORMANCE TOY_SERVER SPEC PROFILE_TEMPLATE VALIDATE_JUNIT SCHEMAS WORK
-# The profile template's @TOY_URL@ becomes the server's URL (for its clock control).
+# The profile template's @TOY_URL@ becomes the server's URL (for its clock control); it
+# lists no parts for kit-2, so every run also discovers them (Widget.make, Part.list,
+# Widget.scrap) through the spec alone.
 set -u
 conformance=$1 server=$2 spec=$3 template=$4 validate=$5 schemas=$6 work=$7
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
