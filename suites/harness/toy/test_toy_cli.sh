@@ -8,6 +8,7 @@
 # lists no parts for kit-2, so every run also discovers them (Widget.make, Part.list,
 # Widget.scrap) through the spec alone.
 set -u
+. "$(dirname "$0")/../server_url.sh"
 conformance=$1 server=$2 spec=$3 template=$4 validate=$5 schemas=$6 work=$7
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 export TOY_ANN_PASSWORD=ann-pass TOY_BEN_PASSWORD=ben-pass
@@ -25,14 +26,7 @@ run() {
   shift 2
   "$server" --port 0 "$@" </dev/null >server.out 2>server.err &
   spid=$!
-  url=''
-  for _ in $(seq 100); do
-    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' server.out 2>/dev/null | head -1)
-    [ -n "$url" ] && break
-    kill -0 $spid 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$url" ] || fail "toy-server did not start"
+  url=$(server_url server.out $spid) || fail "toy-server did not start"
   sed "s|@TOY_URL@|$url|" "$template" >profile.json
   mkdir -p "xml-$name"
   timeout -k 5 60 "$conformance" run --spec "$spec" --target "$url" --profile profile.json \

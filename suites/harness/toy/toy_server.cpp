@@ -14,6 +14,8 @@ namespace {
 
 constexpr std::int64_t kEpochMs = 1893456000000;  // 2030-01-01T00:00:00.000Z
 
+// Its own date-time form, not the engine's: a server under test shares no code with
+// the harness that checks it (a shared bug would pass unseen).
 std::string datetime(std::int64_t ms) {
   std::time_t s = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
