@@ -567,6 +567,19 @@ CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
     const Outcome& primary = e.acceptable.front();
     const Clause* blame =
         primary.success ? unexpected_error_blame(c, answer.error_name) : primary.clause;
+    // The error of a later precondition: the target went past the one that should have
+    // refused, as if it held (an expired, removed or foreign instance still there). Blame
+    // what makes it fail, as a success would (if_success).
+    if (!primary.success && primary.if_success && primary.if_success != primary.clause) {
+      const auto& pres = call.op->preconditions;
+      auto failed = std::find_if(pres.begin(), pres.end(), [&](const spec::Precondition& p) {
+        return &p.clause == primary.clause;
+      });
+      if (failed != pres.end() &&
+          std::any_of(std::next(failed), pres.end(),
+                      [&](const spec::Precondition& p) { return p.error == answer.error_name; }))
+        blame = primary.if_success;
+    }
     c.violate(blame, expected_text(e, c.spec), actual);
     return v;
   }
