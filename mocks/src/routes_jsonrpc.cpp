@@ -360,7 +360,8 @@ Output run(Ctx& ctx, const Call& c) {
                    {c.service, c.operation});
   }
   if (c.service != kDownloadSession && c.service != kFile &&
-      st.faults().has(Fault::RpcUnknownServiceProtocolError))
+      (st.faults().has(Fault::RpcUnknownServiceProtocolError) ||
+       st.variants().rpc_unknown_method_not_found))
     throw ProtocolFailure{{-32601, "Method not found: " + c.service}};
   if (c.service != kDownloadSession && c.service != kFile)
     throw ApiError(ErrorType::OperationNotFound, "vapi.method.input.invalid.interface",
@@ -375,6 +376,8 @@ Output run(Ctx& ctx, const Call& c) {
                          ? (op == "create" || op == "get" || op == "list" || op == "keep_alive" ||
                             op == "cancel" || op == "fail" || op == "delete")
                          : (op == "list" || op == "get" || op == "prepare");
+  if (!known && st.variants().rpc_unknown_method_not_found)  // rpc-unknown-operation
+    throw ProtocolFailure{{-32601, "Method not found: " + c.service + "." + op}};
   if (!known) throw unknown_op();
   const std::string user = st.authenticate(session_id_of(c.security));
   // body-check-order=session-first: the session is looked up before the other parameters.
@@ -483,6 +486,10 @@ Reply serve_jsonrpc(Ctx& ctx) {
   if (req["method"] != "invoke")
     return protocol({-32601, "Method not found: " + req["method"].get<std::string>()});
   const json& params = req.contains("params") ? req["params"] : json();
+  if (!req.contains("params") && ctx.store.variants().rpc_missing_params_result)
+    return Reply{200,
+                 answer("result", {{"error", encode_error(Enc(faults), invalid_request("no params"),
+                                                          ctx.store.variants())}})};
   if (!params.is_object()) return protocol(invalid_params("\"params\" must be an object"));
   Call call;
   for (const char* key : {"serviceId", "operationId"})
@@ -504,13 +511,17 @@ Reply serve_jsonrpc(Ctx& ctx) {
   }
   try {
     const json& input = params["input"];
-    if (!input.is_object() || input.size() != 1 || !input.contains("STRUCTURE") ||
-        !input["STRUCTURE"].is_object() || input["STRUCTURE"].size() != 1 ||
-        !input["STRUCTURE"].contains("operation-input") ||
-        !input["STRUCTURE"]["operation-input"].is_object())
+    // rpc-input-encoding=lenient: a bare object is the operation input.
+    if (ctx.store.variants().rpc_lenient_input && input.is_object() && !input.contains("STRUCTURE"))
+      call.input = input;
+    else if (!input.is_object() || input.size() != 1 || !input.contains("STRUCTURE") ||
+             !input["STRUCTURE"].is_object() || input["STRUCTURE"].size() != 1 ||
+             !input["STRUCTURE"].contains("operation-input") ||
+             !input["STRUCTURE"]["operation-input"].is_object())
       throw invalid_argument(
           "the input must be {\"STRUCTURE\": {\"operation-input\": {parameters}}}");
-    call.input = input["STRUCTURE"]["operation-input"];
+    else
+      call.input = input["STRUCTURE"]["operation-input"];
     Output out = run(ctx, call);
     if (!out.body) return Reply{out.status, std::nullopt};
     return Reply{out.status, answer("result", {{"output", std::move(out.value)}})};

@@ -58,6 +58,42 @@ std::string format_datetime(std::int64_t epoch_ms) {
   return buf;
 }
 
+TypeRef result_type(const spec::Spec& spec, const spec::Operation& op) {
+  const auto& ret = op.returns;
+  const Resource* res = ret.resource.empty() ? nullptr : spec.find_resource(ret.resource);
+  TypeRef type;
+  switch (ret.kind) {
+    case Returns::Kind::Void:
+      type.kind = TypeRef::Kind::Any;
+      break;
+    case Returns::Kind::NewId:
+    case Returns::Kind::IdList:
+      type.kind = TypeRef::Kind::Id;
+      type.target = ret.resource;
+      if (ret.kind == Returns::Kind::IdList) {
+        TypeRef list;
+        list.kind = TypeRef::Kind::List;
+        list.element = std::make_shared<TypeRef>(type);
+        type = list;
+      }
+      break;
+    case Returns::Kind::Resource:
+    case Returns::Kind::Child:
+      type.kind = TypeRef::Kind::Named;
+      type.target = res->model;
+      break;
+    case Returns::Kind::Children: {
+      TypeRef el;
+      el.kind = TypeRef::Kind::Named;
+      el.target = res->model;
+      type.kind = TypeRef::Kind::List;
+      type.element = std::make_shared<TypeRef>(el);
+      break;
+    }
+  }
+  return type;
+}
+
 void validate_shape(const spec::Spec& spec, const json& v, const TypeRef& t,
                     const std::string& path, std::vector<std::string>& problems,
                     std::vector<std::string>& dt_problems) {
@@ -378,36 +414,9 @@ void check_result(Ctx& c, const json& result) {
   const auto& ret = c.call.op->returns;
   const auto& checks = c.spec.checks;
   // Shape first: the type the result must have.
-  TypeRef type;
+  if (ret.kind == Returns::Kind::Void) return;
+  const TypeRef type = result_type(c.spec, *c.call.op);
   const Resource* res = ret.resource.empty() ? nullptr : c.spec.find_resource(ret.resource);
-  switch (ret.kind) {
-    case Returns::Kind::Void:
-      return;
-    case Returns::Kind::NewId:
-    case Returns::Kind::IdList:
-      type.kind = TypeRef::Kind::Id;
-      type.target = ret.resource;
-      if (ret.kind == Returns::Kind::IdList) {
-        TypeRef list;
-        list.kind = TypeRef::Kind::List;
-        list.element = std::make_shared<TypeRef>(type);
-        type = list;
-      }
-      break;
-    case Returns::Kind::Resource:
-    case Returns::Kind::Child:
-      type.kind = TypeRef::Kind::Named;
-      type.target = res->model;
-      break;
-    case Returns::Kind::Children: {
-      TypeRef el;
-      el.kind = TypeRef::Kind::Named;
-      el.target = res->model;
-      type.kind = TypeRef::Kind::List;
-      type.element = std::make_shared<TypeRef>(el);
-      break;
-    }
-  }
   std::vector<std::string> problems, dt;
   validate_shape(c.spec, result, type, "", problems, dt);
   c.exercised(&checks.response_shape);

@@ -322,53 +322,12 @@ void read_error(const spec::Spec& spec, const spec::Binding& binding, const json
   }
 }
 
-TypeRef result_type(const spec::Spec& spec, const spec::Operation& op) {
-  const auto& ret = op.returns;
-  const spec::Resource* res = ret.resource.empty() ? nullptr : spec.find_resource(ret.resource);
-  TypeRef t;
-  switch (ret.kind) {
-    case spec::Returns::Kind::Void:
-      t.kind = TypeRef::Kind::Any;
-      break;
-    case spec::Returns::Kind::NewId:
-    case spec::Returns::Kind::IdList:
-      t.kind = TypeRef::Kind::Id;
-      t.target = ret.resource;
-      if (ret.kind == spec::Returns::Kind::IdList) {
-        TypeRef list;
-        list.kind = TypeRef::Kind::List;
-        list.element = std::make_shared<TypeRef>(t);
-        t = list;
-      }
-      break;
-    case spec::Returns::Kind::Resource:
-    case spec::Returns::Kind::Child:
-      t.kind = TypeRef::Kind::Named;
-      t.target = res->model;
-      break;
-    case spec::Returns::Kind::Children: {
-      TypeRef el;
-      el.kind = TypeRef::Kind::Named;
-      el.target = res->model;
-      t.kind = TypeRef::Kind::List;
-      t.element = std::make_shared<TypeRef>(el);
-      break;
-    }
-  }
-  return t;
-}
-
 }  // namespace
 
 Decoded rpc_decode(const spec::Spec& spec, const spec::Binding& binding, const spec::Operation& op,
                    const HttpResponse& response, const HttpRequest* request) {
   const RpcBinding& r = *binding.rpc;
   Decoded d;
-  if (!response.transport_error.empty()) {
-    d.kind = Decoded::Kind::Transport;
-    d.transport_error = response.transport_error;
-    return d;
-  }
   d.status = response.status;
   const bool ok_status = response.status >= 200 && response.status < 300;
   d.kind = ok_status ? Decoded::Kind::Success : Decoded::Kind::Error;

@@ -115,13 +115,13 @@ HttpRequest encode(const spec::Binding& binding, const spec::Operation& op, cons
 
 Decoded decode(const spec::Spec& spec, const spec::Binding& binding, const spec::Operation& op,
                const HttpResponse& response, const HttpRequest* request) {
-  if (binding.rpc) return rpc_decode(spec, binding, op, response, request);
   Decoded d;
   if (!response.transport_error.empty()) {
     d.kind = Decoded::Kind::Transport;
     d.transport_error = response.transport_error;
     return d;
   }
+  if (binding.rpc) return rpc_decode(spec, binding, op, response, request);
   d.status = response.status;
   bool json_type = response.content_type.find("application/json") != std::string::npos;
   if (response.status >= 200 && response.status < 300) {

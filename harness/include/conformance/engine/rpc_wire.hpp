@@ -16,6 +16,7 @@ HttpRequest rpc_encode(const spec::Binding& binding, const spec::Operation& op,
                        const nlohmann::json& args, const std::string& token, Breakage breakage,
                        const std::string& broken_param);
 
+// An answer that arrived (decode() has handled transport failures).
 Decoded rpc_decode(const spec::Spec& spec, const spec::Binding& binding, const spec::Operation& op,
                    const HttpResponse& response, const HttpRequest* request);
 
