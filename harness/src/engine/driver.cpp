@@ -39,6 +39,18 @@ Failure internal_failure(const std::string& where, const std::string& what, std:
   return f;
 }
 
+// The plan without the operations left out (--exclude); at least one must remain.
+GenPlan without(GenPlan plan, const std::set<std::string>& excluded) {
+  GenPlan kept;
+  for (std::size_t i = 0; i < plan.ops.size(); ++i)
+    if (!excluded.count(plan.ops[i]->full_name)) {
+      kept.ops.push_back(plan.ops[i]);
+      kept.facts.push_back(std::move(plan.facts[i]));
+    }
+  if (kept.ops.empty()) throw std::invalid_argument("every operation is excluded");
+  return kept;
+}
+
 }  // namespace
 
 RunResult run(const RunConfig& config) {
@@ -47,7 +59,7 @@ RunResult run(const RunConfig& config) {
   Recorder rec;
   Progress progress;
   progress.clauses_total = spec.clauses().size();
-  const GenPlan plan = make_plan(spec, target.binding());
+  const GenPlan plan = without(make_plan(spec, target.binding()), config.excluded_operations);
 
   // A sequence that is not run is discarded, never passed: a stopped search ends
   // with RapidCheck giving up (after maxDiscardRatio discards per sequence wanted,
@@ -70,6 +82,8 @@ RunResult run(const RunConfig& config) {
       rc::state::check(m0, sut, [&plan](const Model& m) { return gen_command(m, plan); });
     } catch (const SequenceFailed& f) {
       RC_FAIL(f.what());
+    } catch (const SequenceStopped&) {
+      RC_DISCARD("stopped");
     }
     ++rec.sequences;
     if (config.events) {
@@ -112,14 +126,14 @@ RunResult run(const RunConfig& config) {
       f.seconds_to_first = rec.first->seconds_to_first;
       f.calls_to_first = rec.first->calls_to_first;
       f.shrinks = static_cast<int>(failure.reproduce.shrinkPath.size());
-      out.failure = f;
+      out.failures.push_back(std::move(f));
     } else {
-      out.failure = internal_failure("no exception", failure.description, config.seed);
+      out.failures.push_back(internal_failure("no exception", failure.description, config.seed));
     }
   } else if (result.match(error)) {
-    out.failure = internal_failure("a run", error.description, config.seed);
+    out.failures.push_back(internal_failure("a run", error.description, config.seed));
   }
-  out.passed = !out.failure;
+  out.passed = out.failures.empty();
   return out;
 }
 

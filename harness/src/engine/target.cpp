@@ -83,7 +83,10 @@ void Target::advance(std::int64_t ms) {
     auto r = control({"POST", "/clock/advance", "", {}, json{{"milliseconds", ms}}.dump()});
     if (r.status != 200) throw std::runtime_error("clock control: POST /clock/advance failed");
   } else {
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < until && !(stop_ && *stop_))
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
   }
 }
 
@@ -136,6 +139,7 @@ Target open_target(const RunConfig& config) {
   Target target(*config.spec, config.profile);
   target.connect();
   target.set_observer(config.on_exchange);
+  target.set_stop(config.stop);
   return target;
 }
 

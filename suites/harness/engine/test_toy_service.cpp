@@ -136,7 +136,7 @@ BOOST_AUTO_TEST_SUITE(engine_toy_service)
 BOOST_AUTO_TEST_CASE(the_engine_checks_a_service_it_has_never_heard_of) {
   auto r = run_toy(false);
   BOOST_TEST(r.passed,
-             (r.failure ? r.failure->violation.clause + ": " + r.failure->violation.actual : ""));
+             (r.failure() ? r.failure()->violation.clause + ": " + r.failure()->violation.actual : ""));
   BOOST_TEST(r.coverage.clauses.count("widget.power_on.requires_off") == 1u);
   BOOST_TEST(r.coverage.clauses.count("widget.private") == 1u);
   BOOST_TEST(r.coverage.clauses.count("toy.auth") == 1u);
@@ -144,8 +144,8 @@ BOOST_AUTO_TEST_CASE(the_engine_checks_a_service_it_has_never_heard_of) {
 
 BOOST_AUTO_TEST_CASE(a_toy_server_that_breaks_one_rule_is_caught_on_it) {
   auto r = run_toy(true);
-  BOOST_REQUIRE(r.failure);
-  BOOST_TEST(r.failure->violation.clause == "widget.power_on.turns_on");
+  BOOST_REQUIRE(r.failure());
+  BOOST_TEST(r.failure()->violation.clause == "widget.power_on.turns_on");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,6 +3,7 @@
 // steps, and the discovery of what the profile leaves out.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -40,8 +41,10 @@ class Target {
   // asked to delete. A delete may take effect later, so that user's list may still show
   // them; another user's may not.
   const std::map<std::string, int>& leftovers() const { return leftovers_; }
-  // Lets `ms` pass: on the clock control, or on the wall clock (sleeping).
+  // Lets `ms` pass: on the clock control, or on the wall clock (sleeping; cut short
+  // when the run is asked to stop).
   void advance(std::int64_t ms);
+  void set_stop(const std::atomic<bool>* stop) { stop_ = stop; }
 
  private:
   std::int64_t server_clock_ms();
@@ -57,6 +60,7 @@ class Target {
   std::vector<std::unique_ptr<Transport>> burst_;
   ExchangeObserver observer_;
   std::map<std::string, int> leftovers_;
+  const std::atomic<bool>* stop_ = nullptr;
 };
 
 // The target of a run or a replay, logged in. Throws std::invalid_argument when the
