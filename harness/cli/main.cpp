@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -42,10 +43,20 @@ constexpr int kExitInternal = 4;
 constexpr int kExitIncomplete = 5;
 
 // The first Ctrl-C / SIGTERM stops the run within a sequence step, with its reports
-// written; a second one ends the process at once.
+// written; another one more than a second later ends the process at once (`timeout`
+// sends its signal twice at once: to the process and to its group).
 std::atomic<bool> g_stop{false};
+std::atomic<long long> g_first_signal_ns{0};
 extern "C" void on_signal(int) {
-  if (g_stop.exchange(true)) std::_Exit(kExitIncomplete);
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  long long now = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  long long first = 0;
+  if (g_first_signal_ns.compare_exchange_strong(first, now)) {
+    g_stop = true;
+    return;
+  }
+  if (now - first > 1000000000LL) std::_Exit(kExitIncomplete);
 }
 
 struct UsageError : std::runtime_error {
@@ -139,15 +150,17 @@ int report_preflight(const engine::PreflightReport& p, const RunOptions& o, bool
   if (verbose)
     for (const auto& line : p.ok)
       std::cout << "ok: " << line << "\n";
+  const std::string profile = o.profile.empty() ? std::string("(embedded mock)") : o.profile;
   for (const auto& w : p.warnings)
-    std::cerr << "conformance: warning: profile "
-              << (o.profile.empty() ? std::string("(embedded mock)") : o.profile) << " " << w.field
-              << ": " << w.message << "\n";
-  for (const auto& problem : p.problems)
-    std::cerr << "conformance: configuration error: "
-              << (problem.field == "/" ? "--target " + o.target
-                                       : "profile " + (o.profile.empty() ? std::string("(embedded mock)") : o.profile) + " " + problem.field)
-              << ": " << problem.message << "\n";
+    std::cerr << "conformance: warning: profile " << profile << " " << w.field << ": " << w.message
+              << "\n";
+  for (const auto& problem : p.problems) {
+    if (problem.field == "/")  // the target itself: its message names the URL
+      std::cerr << "conformance: target " << problem.message << "\n";
+    else
+      std::cerr << "conformance: configuration error: profile " << profile << " "
+                << problem.field << ": " << problem.message << "\n";
+  }
   return p.exit_code();
 }
 

@@ -117,8 +117,9 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
   for (const auto& f : r.failures)
     write_failure(out, spec, f, info, traces_dir);
   if (!r.failures.empty()) out << "  reproduce: " << info.reproduce << "\n";
+  if (!r.ended_early.empty()) out << "\nThe run ended early: " << r.ended_early << "\n";
   if (r.interrupted)
-    out << "\nINCOMPLETE: the run was interrupted before its budget was spent; "
+    out << "\nINCOMPLETE: the run ended before its budget was spent; "
         << (r.failures.empty() ? "no violation so far" : std::to_string(failed) + " clauses failed so far")
         << " (not a pass)\n";
   else if (r.failures.empty() && failed == 0)

@@ -138,7 +138,7 @@ void write_markdown(std::ostream& out, const spec::Spec& spec, const engine::Run
   // Verdict.
   std::string title = spec.title.empty() ? spec.service_name : spec.title;
   if (r.interrupted)
-    out << "## ⚠️ Conformance INCOMPLETE (run interrupted): " << markdown_text(title) << "\n\n";
+    out << "## ⚠️ Conformance INCOMPLETE (run ended early): " << markdown_text(title) << "\n\n";
   else if (failed > 0 || !r.failures.empty())
     out << "## ❌ Conformance failed: " << markdown_text(title) << "\n\n";
   else if (r.passed)
@@ -146,8 +146,9 @@ void write_markdown(std::ostream& out, const spec::Spec& spec, const engine::Run
   else
     out << "## ❌ Conformance did not pass: " << markdown_text(title) << "\n\n";
   if (r.interrupted)
-    out << "**INCOMPLETE:** the run was interrupted before its budget was spent; the clauses "
-           "not failed are not known to conform. ";
+    out << "**INCOMPLETE:** the run ended before its budget was spent"
+        << (r.ended_early.empty() ? "" : " (" + markdown_text(r.ended_early) + ")")
+        << "; the clauses not failed are not known to conform. ";
   if (!r.failures.empty()) {
     out << (r.failures.size() == 1 ? "Violation of " : "Violations of ");
     for (std::size_t i = 0; i < r.failures.size(); ++i)

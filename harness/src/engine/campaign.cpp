@@ -93,7 +93,15 @@ RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) 
     for (const auto& f : total.failures)
       rc.tolerated.insert(f.violation.clause);
     double search_started_s = since(started);
-    RunResult r = run(rc);
+    RunResult r;
+    try {
+      r = run(rc);
+    } catch (const TargetError& e) {
+      if (i == 0) throw;
+      // Gone after a failure (it may be why the run failed): what was found stands.
+      total.ended_early = std::string("the target could not be reached again: ") + e.what();
+      break;
+    }
     for (const auto& f : r.failures)
       total.failures.push_back(campaign_relative(f, total, search_started_s));
     merge(total.coverage, r.coverage);
@@ -122,8 +130,9 @@ RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) 
   if (timed && !total.failures.empty()) total.seed = cfg.seed = total.failures.front().seed;
   // Stopped before the budget was spent (Ctrl-C, SIGTERM): the run is incomplete.
   bool failures_spent = c.max_failures > 0 && static_cast<int>(total.failures.size()) >= c.max_failures;
-  total.interrupted = *cfg.stop && !calls_spent && !failures_spent && !total.aborted &&
-                      (!timed || total.seconds < c.duration_s);
+  total.interrupted = (*cfg.stop && !calls_spent && !failures_spent && !total.aborted &&
+                       (!timed || total.seconds < c.duration_s)) ||
+                      !total.ended_early.empty();
   return total;
 }
 

@@ -61,11 +61,14 @@ RunResult run(const RunConfig& config) {
   progress.clauses_total = spec.clauses().size();
   const GenPlan plan = without(make_plan(spec, target.binding()), config.excluded_operations);
 
-  // A sequence that is not run is discarded, never passed: a stopped search ends
-  // with RapidCheck giving up (after maxDiscardRatio discards per sequence wanted,
-  // none of which sends anything), and a shrink candidate not tried is rejected.
+  // A sequence that is not run never passes. Once the run is asked to stop, every
+  // sequence "fails" at once without sending anything (RC_FAIL, not RC_DISCARD: a search
+  // of N sequences would otherwise give up only after 10 N discards); such a failure is
+  // not reported (only rec.last, a real failure, is), and while shrinking a real one
+  // the smallest found so far stands.
+  auto stopped = [&] { return config.stop && config.stop->load(); };
   auto property = [&] {
-    if (config.stop && config.stop->load()) RC_DISCARD("stopped");
+    if (stopped()) RC_FAIL("stopped");
     // Aborted at a transport error: no shrink candidate is tried, so the first
     // failure is reported as found, and nothing more is sent.
     if (rec.aborted) RC_DISCARD("stopped at a transport error");
@@ -83,7 +86,7 @@ RunResult run(const RunConfig& config) {
     } catch (const SequenceFailed& f) {
       RC_FAIL(f.what());
     } catch (const SequenceStopped&) {
-      RC_DISCARD("stopped");
+      RC_FAIL("stopped");
     }
     ++rec.sequences;
     if (config.events) {
@@ -127,7 +130,7 @@ RunResult run(const RunConfig& config) {
       f.calls_to_first = rec.first->calls_to_first;
       f.shrinks = static_cast<int>(failure.reproduce.shrinkPath.size());
       out.failures.push_back(std::move(f));
-    } else {
+    } else if (!stopped()) {
       out.failures.push_back(internal_failure("no exception", failure.description, config.seed));
     }
   } else if (result.match(error)) {

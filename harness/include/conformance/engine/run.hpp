@@ -105,7 +105,8 @@ struct Progress {
 
 struct RunResult {
   bool passed = false;
-  bool interrupted = false;
+  bool interrupted = false;  // ended before its budget was spent: incomplete, never passed
+  std::string ended_early;   // why, when not Ctrl-C / SIGTERM (e.g. the target went away)
   bool aborted = false;  // stopped at a transport error (OnTransportError::abort); failure is set
   // One per distinct broken clause, in the order found, each with its own minimal
   // sequence.
