@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -158,8 +158,8 @@ int report_preflight(const engine::PreflightReport& p, const RunOptions& o, bool
     if (problem.field == "/")  // the target itself: its message names the URL
       std::cerr << "conformance: target " << problem.message << "\n";
     else
-      std::cerr << "conformance: configuration error: profile " << profile << " "
-                << problem.field << ": " << problem.message << "\n";
+      std::cerr << "conformance: configuration error: profile " << profile << " " << problem.field
+                << ": " << problem.message << "\n";
   }
   return p.exit_code();
 }
@@ -338,7 +338,8 @@ void check_paths(const RunOptions& o, const ReportFiles& files) {
 std::string budget_of(const RunOptions& o, double duration_s) {
   std::ostringstream b;
   if (duration_s > 0)
-    b << duration_s << " s (fuzz" << (o.max_calls > 0 ? ", at most " + std::to_string(o.max_calls) + " calls" : "") << ")";
+    b << duration_s << " s (fuzz"
+      << (o.max_calls > 0 ? ", at most " + std::to_string(o.max_calls) + " calls" : "") << ")";
   else
     b << o.sequences << " passing sequences of at most " << o.max_steps << " steps";
   if (o.exit_first)
@@ -614,8 +615,8 @@ int main(int argc, char** argv) {
   for (RunOptions* o : {&ro, &fo})
     if (o->seed_given) {
       const std::string& t = o->seed_text;
-      bool digits = !t.empty() && t.size() <= 20 &&
-                    t.find_first_not_of("0123456789") == std::string::npos;
+      bool digits =
+          !t.empty() && t.size() <= 20 && t.find_first_not_of("0123456789") == std::string::npos;
       if (digits) {
         try {
           o->seed = std::stoull(t);

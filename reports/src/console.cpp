@@ -52,9 +52,9 @@ void write_failure(std::ostream& out, const spec::Spec& spec, const engine::Fail
     out << " (reported on its own); this violation may follow from it\n";
   }
   out << "  first failure after " << f.sequences_before << " passing sequences, "
-      << f.calls_to_first << " calls, " << std::fixed << std::setprecision(2)
-      << f.seconds_to_first << " s; minimal sequence (" << f.trace.size() << " steps, "
-      << f.shrinks << " shrink steps):\n";
+      << f.calls_to_first << " calls, " << std::fixed << std::setprecision(2) << f.seconds_to_first
+      << " s; minimal sequence (" << f.trace.size() << " steps, " << f.shrinks
+      << " shrink steps):\n";
   write_trace(out, f);
   if (const engine::TraceStep* step = failing_step(f)) {
     out << "  the failing call with curl (" << kTokenVariable << ": a session token of its user"
@@ -62,8 +62,7 @@ void write_failure(std::ostream& out, const spec::Spec& spec, const engine::Fail
         << "):\n    " << curl_command(*step, info) << "\n";
   }
   if (!traces_dir.empty() && f.violation.clause != "harness.internal")
-    out << "  trace: " << (std::filesystem::path(traces_dir) / trace_file_name(f)).string()
-        << "\n";
+    out << "  trace: " << (std::filesystem::path(traces_dir) / trace_file_name(f)).string() << "\n";
 }
 
 }  // namespace
@@ -120,7 +119,8 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
   if (!r.ended_early.empty()) out << "\nThe run ended early: " << r.ended_early << "\n";
   if (r.interrupted)
     out << "\nINCOMPLETE: the run ended before its budget was spent; "
-        << (r.failures.empty() ? "no violation so far" : std::to_string(failed) + " clauses failed so far")
+        << (r.failures.empty() ? "no violation so far"
+                               : std::to_string(failed) + " clauses failed so far")
         << " (not a pass)\n";
   else if (r.failures.empty() && failed == 0)
     out << "\nPASSED: no violations\n";

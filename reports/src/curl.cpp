@@ -33,7 +33,8 @@ std::string curl_command(const engine::TraceStep& step, const RunInfo& info) {
   while (url && !base.empty() && base.back() == '/')
     base.pop_back();
   std::string out = "curl -sS -i -X " + rq.method + " ";
-  out += url ? shell_quote(base + rq.target()) : "\"$CONFORMANCE_TARGET\"" + shell_quote(rq.target());
+  out +=
+      url ? shell_quote(base + rq.target()) : "\"$CONFORMANCE_TARGET\"" + shell_quote(rq.target());
   for (const auto& [k, v] : rq.headers) {
     if (secrets.contains(k))
       out += " -H \"" + k + ": $" + kTokenVariable + "\"";

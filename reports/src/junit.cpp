@@ -133,11 +133,12 @@ std::vector<Case> cases_of(const spec::Spec& spec, const engine::RunResult& resu
   }
   // An interrupted run is never a pass: one <error> says it is incomplete.
   if (result.interrupted)
-    cases.push_back({"run", "run.incomplete", "incomplete",
+    cases.push_back({"run",
+                     "run.incomplete",
+                     "incomplete",
                      "INCOMPLETE: the run ended before its budget was spent" +
                          (result.ended_early.empty() ? "" : " (" + result.ended_early + ")") +
-                         " (" +
-                         std::to_string(result.sequences) + " sequences, " +
+                         " (" + std::to_string(result.sequences) + " sequences, " +
                          std::to_string(result.calls) +
                          " calls); clauses not failed are not known to conform",
                      nullptr,

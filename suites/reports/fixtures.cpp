@@ -125,9 +125,9 @@ engine::RunResult failing_run() {
   r.seconds = 0.0456;
   r.seed = 7;
   r.failures = {failure_with_body("{\"id\":\"" + kSession +
-                                "\",\"state\":\"ACTIVE\",\"note\":\"bell\x01\x07 bad\xff\xfe "
-                                "<b>&amp; ]]> \\\"quoted\\\" 'single' "
-                                "```fence``` a|b\ttab\r\nnext\"}")};
+                                  "\",\"state\":\"ACTIVE\",\"note\":\"bell\x01\x07 bad\xff\xfe "
+                                  "<b>&amp; ]]> \\\"quoted\\\" 'single' "
+                                  "```fence``` a|b\ttab\r\nnext\"}")};
   return r;
 }
 

@@ -50,7 +50,8 @@ std::string expect_error(const std::string& path) {
 BOOST_AUTO_TEST_SUITE(trace_file)
 
 BOOST_AUTO_TEST_CASE(named_by_clause_and_seed) {
-  BOOST_TEST(reports::trace_file_name(*fixtures::failing_run().failure()) == "delete.removes-7.json");
+  BOOST_TEST(reports::trace_file_name(*fixtures::failing_run().failure()) ==
+             "delete.removes-7.json");
 }
 
 BOOST_AUTO_TEST_CASE(written_and_read_back) {

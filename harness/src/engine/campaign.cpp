@@ -108,8 +108,8 @@ RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) 
     total.sequences += r.sequences;
     total.calls += r.calls;
     if (!timed) remaining -= r.failures.empty() ? r.sequences : r.failures.front().sequences_before;
-    if (r.aborted || (!r.failures.empty() && r.failures.front().violation.clause ==
-                                                 "harness.internal")) {
+    if (r.aborted ||
+        (!r.failures.empty() && r.failures.front().violation.clause == "harness.internal")) {
       total.aborted = r.aborted;
       break;
     }
@@ -129,7 +129,8 @@ RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) 
   // A timed run is reproduced from the round of its first failure.
   if (timed && !total.failures.empty()) total.seed = cfg.seed = total.failures.front().seed;
   // Stopped before the budget was spent (Ctrl-C, SIGTERM): the run is incomplete.
-  bool failures_spent = c.max_failures > 0 && static_cast<int>(total.failures.size()) >= c.max_failures;
+  bool failures_spent =
+      c.max_failures > 0 && static_cast<int>(total.failures.size()) >= c.max_failures;
   total.interrupted = (*cfg.stop && !calls_spent && !failures_spent && !total.aborted &&
                        (!timed || total.seconds < c.duration_s)) ||
                       !total.ended_early.empty();

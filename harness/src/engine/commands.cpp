@@ -162,7 +162,8 @@ void CallCommand::run(const Model& generated, Sut& sut) const {
   step.outcome = v.outcome + (d.status ? " (HTTP " + std::to_string(d.status) + ")" : "");
   step.violations = v.violations;
   sut.trace.push_back(std::move(step));
-  if (const Violation* blamed = failing_violation(*sut.config, sut.trace.back().violations, no_answer)) {
+  if (const Violation* blamed =
+          failing_violation(*sut.config, sut.trace.back().violations, no_answer)) {
     if (no_answer && sut.config->on_transport_error == OnTransportError::abort)
       sut.rec->aborted = true;
     fail_sequence(sut, *blamed);

@@ -48,8 +48,7 @@ Roles roles_of(const spec::Spec& spec) {
         r.creator = op, r.create = &e;
       if (e.kind == spec::Effect::Kind::Remove && e.resource == r.child->parent) r.remover = op;
     }
-    if (op->returns.kind == spec::Returns::Kind::Children &&
-        op->returns.resource == r.child->name)
+    if (op->returns.kind == spec::Returns::Kind::Children && op->returns.resource == r.child->name)
       r.lister = op;
     if (op->returns.kind == spec::Returns::Kind::Resource &&
         op->returns.resource == r.child->parent && op->effects.empty())
@@ -165,10 +164,10 @@ class Checks {
       std::int64_t after_ms = control_clock_ms_ ? *control_clock_ms_ : epoch_ms_now();
       Decoded d = decode(spec_, binding_, *r.creator, made);
       if (d.kind != Decoded::Kind::Success || !d.result.is_string()) {
-        problem(pointer("items", i) + "/id",
-                "'" + item.id + "': " + r.creator->full_name + " for this item answered " +
-                    answer_of(made) + (d.error_name.empty() ? "" : " " + d.error_name) +
-                    ": is it a library item the users may read?");
+        problem(pointer("items", i) + "/id", "'" + item.id + "': " + r.creator->full_name +
+                                                 " for this item answered " + answer_of(made) +
+                                                 (d.error_name.empty() ? "" : " " + d.error_name) +
+                                                 ": is it a library item the users may read?");
         continue;
       }
       std::string id = d.result.get<std::string>();
@@ -216,8 +215,8 @@ class Checks {
         for (const auto& n : names)
           have += (have.empty() ? "" : ", ") + n;
         problem(pointer("items", i) + "/files/" + std::to_string(j),
-                "'" + item.files[j] + "' is not a file of item '" + item.id + "' (it has: " +
-                    (have.empty() ? "none" : have) + ")");
+                "'" + item.files[j] + "' is not a file of item '" + item.id +
+                    "' (it has: " + (have.empty() ? "none" : have) + ")");
       }
   }
 
@@ -281,11 +280,13 @@ std::string explain_transport_error(const std::string& url, const std::string& e
   else if (has("SSL"))
     hint = "the TLS handshake failed: is " + url + " an https server (or an http one)?";
   else if (has("ConnectionTimeout") || has("timed out"))
-    hint = "no answer in time: check the host, port and firewall, or raise "
-           "request_timeout_seconds in the profile";
+    hint =
+        "no answer in time: check the host, port and firewall, or raise "
+        "request_timeout_seconds in the profile";
   else if (has("Connection"))
-    hint = "nothing accepts connections there: is the server running, and are the host and "
-           "port right?";
+    hint =
+        "nothing accepts connections there: is the server running, and are the host and "
+        "port right?";
   else
     hint = "check the URL and that the server is up";
   return url + ": " + error + "; " + hint;

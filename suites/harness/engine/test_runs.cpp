@@ -40,8 +40,8 @@ engine::RunResult run_mock(const std::set<std::string>& faults, const std::strin
 
 std::string describe(const engine::RunResult& r) {
   if (!r.failure()) return "passed";
-  return r.failure()->violation.clause + ": expected " + r.failure()->violation.expected + "; got " +
-         r.failure()->violation.actual;
+  return r.failure()->violation.clause + ": expected " + r.failure()->violation.expected +
+         "; got " + r.failure()->violation.actual;
 }
 
 std::vector<dsmock::FaultInfo> faults() {

@@ -50,8 +50,8 @@ struct CampaignConfig {
   RunConfig run;            // its seed is the first round's; run.stop ends the campaign
   std::string regressions;  // directory of saved traces to replay first ("" = none)
   std::function<SavedTrace(const std::string& path)> load_trace;  // throws BadTrace
-  double duration_s = 0;           // > 0: rounds until this budget is spent
-  long max_calls = 0;              // with duration_s: also end after this many calls (0 = none)
+  double duration_s = 0;  // > 0: rounds until this budget is spent
+  long max_calls = 0;     // with duration_s: also end after this many calls (0 = none)
   // End once this many distinct clauses have failed (0 = no limit: keep going until the
   // budget is spent). 1 = stop at the first failure (--exit-first; the tools' default).
   int max_failures = 1;
@@ -65,9 +65,7 @@ struct CampaignResult {
   std::vector<Failure> flaky;     // failures that did not reproduce
   int regressions_failing = 0;    // saved traces that still fail
   std::size_t never_reached = 0;  // with min_coverage
-  bool internal_error() const {
-    return result.failure_of("harness.internal") != nullptr;
-  }
+  bool internal_error() const { return result.failure_of("harness.internal") != nullptr; }
 };
 
 // Runs the campaign. Throws TargetError when the target cannot be reached, BadTrace

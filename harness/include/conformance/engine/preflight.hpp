@@ -26,7 +26,7 @@ struct PreflightReport {
   std::vector<std::string> ok;  // checks that passed, one line each
   std::vector<ConfigProblem> problems;
   std::vector<ConfigProblem> warnings;  // what may be a profile mistake or the server's own
-  int exit_code() const;  // 0 when no problem, else the highest problem's (3 over 2)
+  int exit_code() const;                // 0 when no problem, else the highest problem's (3 over 2)
 };
 
 // Runs the checks against profile.url. Never throws for what the target answers.

@@ -89,8 +89,8 @@ struct RunConfig {
   // left out by --include/--exclude.
   std::set<std::string> tolerated;
   std::set<std::string> excluded_operations;  // never generated (--exclude by operation)
-  Reporter* events = nullptr;    // optional: sequences, calls, failures, shrink steps
-  ExchangeObserver on_exchange;  // optional
+  Reporter* events = nullptr;                 // optional: sequences, calls, failures, shrink steps
+  ExchangeObserver on_exchange;               // optional
 };
 
 // How far a run has come (SequenceFinished).
