@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "conformance/engine/checker.hpp"
+#include "conformance/engine/target.hpp"
 #include "conformance/engine/wire.hpp"
 
 namespace conformance::engine {
@@ -18,9 +19,6 @@ using spec::Resource;
 
 namespace {
 
-std::string pointer(const std::string& key, std::size_t i) {
-  return "/" + key + "/" + std::to_string(i);
-}
 
 std::string answer_of(const HttpResponse& r) {
   return r.transport_error.empty() ? "HTTP " + std::to_string(r.status) : r.transport_error;
@@ -62,17 +60,6 @@ Roles roles_of(const spec::Spec& spec) {
   return r;
 }
 
-json create_args(const std::string& dotted, const std::string& item) {
-  json args = json::object();
-  json* at = &args;
-  std::size_t start = 0;
-  for (auto dot = dotted.find('.'); dot != std::string::npos;
-       start = dot + 1, dot = dotted.find('.', start))
-    at = &(*at)[dotted.substr(start, dot - start)];
-  (*at)[dotted.substr(start)] = item;
-  return args;
-}
-
 std::int64_t epoch_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -88,7 +75,7 @@ class Checks {
     transport_ = std::make_unique<Transport>(profile_);
     if (!log_in()) return std::move(out_);
     clock();
-    items();
+    instances();
     return std::move(out_);
   }
 
@@ -112,7 +99,7 @@ class Checks {
           problem("/", explain_transport_error(profile_.url, what), 3);
           return false;
         }
-        problem(pointer("users", i),
+        problem("/users/" + std::to_string(i),
                 what + ": check the user's name and its password_env / password_file", 3);
       }
     }
@@ -151,72 +138,78 @@ class Checks {
     return transport_->send(encode(binding_, op, args, tokens_.front()));
   }
 
-  void items() {
+  void instances() {
     Roles r = roles_of(spec_);
     if (!r.creator || !r.remover || r.item_param.empty()) return;
     double timeout = profile_.session_timeout_s.value_or(
         r.managed && r.managed->lease ? r.managed->lease->timeout_seconds : 0);
     bool timeout_checked = false;
-    for (std::size_t i = 0; i < profile_.items.size(); ++i) {
-      const Item& item = profile_.items[i];
+    const std::string where = "/instances/" + r.child->members_from;
+    const auto& instances = profile_.instances_of(r.child->members_from);
+    for (std::size_t i = 0; i < instances.size(); ++i) {
+      const ExternalInstance& item = instances[i];
       std::int64_t before_ms = control_clock_ms_ ? *control_clock_ms_ : epoch_ms_now();
-      HttpResponse made = send(*r.creator, create_args(r.item_param, item.id));
+      HttpResponse made = send(*r.creator, creation_args(spec_, *r.creator, r.item_param, item.id));
       std::int64_t after_ms = control_clock_ms_ ? *control_clock_ms_ : epoch_ms_now();
       Decoded d = decode(spec_, binding_, *r.creator, made);
       if (d.kind != Decoded::Kind::Success || !d.result.is_string()) {
-        problem(pointer("items", i) + "/id", "'" + item.id + "': " + r.creator->full_name +
-                                                 " for this item answered " + answer_of(made) +
-                                                 (d.error_name.empty() ? "" : " " + d.error_name) +
-                                                 ": is it a library item the users may read?");
+        problem(where + "/" + std::to_string(i) + "/id",
+                "'" + item.id + "': " + r.creator->full_name + " for this " +
+                    r.child->members_from + " answered " + answer_of(made) +
+                    (d.error_name.empty() ? "" : " " + d.error_name) +
+                    ": does it exist, and may the users read it?");
         continue;
       }
       std::string id = d.result.get<std::string>();
-      out_.ok.push_back("item " + item.id + " exists");
-      if (r.lister) files(r, i, id);
+      out_.ok.push_back(r.child->members_from + " " + item.id + " exists");
+      if (r.lister) members(r, where + "/" + std::to_string(i), item, id);
       if (r.reader && r.managed && r.managed->lease && !timeout_checked && timeout > 0) {
         timeout_checked = true;
         expiry(r, id, timeout, before_ms, after_ms);
       }
       send(*r.remover, {{r.remover->effects.front().param, id}});
     }
-    if (!profile_.missing_item_id.empty()) {
-      HttpResponse made = send(*r.creator, create_args(r.item_param, profile_.missing_item_id));
+    if (!profile_.missing_instance_id.empty()) {
+      HttpResponse made = send(
+          *r.creator, creation_args(spec_, *r.creator, r.item_param, profile_.missing_instance_id));
       Decoded d = decode(spec_, binding_, *r.creator, made);
       if (d.kind == Decoded::Kind::Success) {
         if (d.result.is_string())
           send(*r.remover, {{r.remover->effects.front().param, d.result.get<std::string>()}});
         // Not a configuration error: a server that accepts any item id does so too,
         // and the run reports it (as a violation).
-        out_.warnings.push_back({"/missing_item_id",
-                                 r.creator->full_name + " for '" + profile_.missing_item_id +
-                                     "' succeeded: if an item has this id, pick one no item "
-                                     "has; if not, the server accepts unknown items",
+        out_.warnings.push_back({"/missing_instance_id",
+                                 r.creator->full_name + " for '" + profile_.missing_instance_id +
+                                     "' succeeded: if a " + r.child->members_from +
+                                     " has this id, pick one none has; if not, the server "
+                                     "accepts unknown ones",
                                  0});
       }
     }
   }
 
-  void files(const Roles& r, std::size_t i, const std::string& id) {
-    const Item& item = profile_.items[i];
+  void members(const Roles& r, const std::string& at, const ExternalInstance& item,
+               const std::string& id) {
     HttpResponse res = send(*r.lister, {{r.lister->returns.parent_param, id}});
     Decoded listed = decode(spec_, binding_, *r.lister, res);
     if (listed.kind != Decoded::Kind::Success || !listed.result.is_array()) {
-      problem(pointer("items", i) + "/files",
-              r.lister->full_name + " for item '" + item.id + "' answered " + answer_of(res));
+      problem(at + "/members", r.lister->full_name + " for " + r.child->members_from + " '" +
+                                   item.id + "' answered " + answer_of(res));
       return;
     }
     std::vector<std::string> names;
     for (const auto& f : listed.result)
       if (f.is_object() && f.contains(r.child->key) && f[r.child->key].is_string())
         names.push_back(f[r.child->key].get<std::string>());
-    for (std::size_t j = 0; j < item.files.size(); ++j)
-      if (std::find(names.begin(), names.end(), item.files[j]) == names.end()) {
+    for (std::size_t j = 0; j < item.members.size(); ++j)
+      if (std::find(names.begin(), names.end(), item.members[j]) == names.end()) {
         std::string have;
         for (const auto& n : names)
           have += (have.empty() ? "" : ", ") + n;
-        problem(pointer("items", i) + "/files/" + std::to_string(j),
-                "'" + item.files[j] + "' is not a file of item '" + item.id +
-                    "' (it has: " + (have.empty() ? "none" : have) + ")");
+        problem(at + "/members/" + std::to_string(j),
+                "'" + item.members[j] + "' is not a " + r.child->name + " of " +
+                    r.child->members_from + " '" + item.id + "' (it has: " +
+                    (have.empty() ? "none" : have) + ")");
       }
   }
 

@@ -113,8 +113,9 @@ rc=$?; [ $rc -eq 0 ] || { cat doc.out; fail "doctor on a good profile: exit $rc"
 python3 - "$profile" "$url" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
-p["items"][0]["id"] = "11111111-2222-4333-8444-000000000000"
-p["items"][1]["files"] = ["tools.iso", "no-such-file.iso"]
+items = p["instances"]["LibraryItem"]
+items[0]["id"] = "11111111-2222-4333-8444-000000000000"
+items[1]["members"] = ["tools.iso", "no-such-file.iso"]
 p["session_timeout_seconds"] = 300
 json.dump(p, open("bad-items.json", "w"))
 p = json.load(open(sys.argv[1]))
@@ -123,7 +124,7 @@ json.dump(p, open("bad-clock.json", "w"))
 PY
 "$conformance" doctor --target "$url" --profile bad-items.json >doc2.out 2>&1
 rc=$?; [ $rc -eq 2 ] || { cat doc2.out; fail "doctor, bad items: exit $rc"; }
-for field in /items/0/id /items/1/files/1 /session_timeout_seconds; do
+for field in /instances/LibraryItem/0/id /instances/LibraryItem/1/members/1 /session_timeout_seconds; do
   grep -q "configuration error: profile bad-items.json $field:" doc2.out || { cat doc2.out; fail "doctor does not name $field"; }
 done
 "$conformance" doctor --target "$url" --profile bad-clock.json >doc3.out 2>&1

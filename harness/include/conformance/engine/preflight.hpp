@@ -1,11 +1,12 @@
 // The preflight (`conformance doctor`, and `run` before its first sequence): checks that
 // the profile describes the target, so that a profile mistake is a configuration error
 // naming the profile field, never a violation of the server. It logs in each user,
-// checks that clock control answers, that every item (and each file the profile lists)
-// exists, that missing_item_id names no item (a warning only: a server that
-// accepts unknown items looks the same), and that the server's lease expiry field
+// checks that clock control answers, that every external instance (library item) and
+// each member (file) the profile lists exists, that missing_instance_id names none (a
+// warning only: a server that accepts unknown ones looks the same), and that the
+// server's lease expiry field
 // (expiration_time) agrees with the profile's session timeout. What it creates on the
-// target (one session per item) it deletes again; it deletes nothing else.
+// target (one session per instance) it deletes again; it deletes nothing else.
 #pragma once
 
 #include <string>
@@ -17,7 +18,7 @@
 namespace conformance::engine {
 
 struct ConfigProblem {
-  std::string field;    // JSON pointer of the profile field, e.g. "/items/1/id"
+  std::string field;    // JSON pointer of the profile field, e.g. "/instances/LibraryItem/1/id"
   std::string message;  // what is wrong and how to fix it
   int exit_code = 2;    // 2: a profile mistake; 3: the target cannot be reached / login fails
 };

@@ -67,8 +67,15 @@ class Target {
 // profile's binding is not in the spec, TargetError when the target cannot be reached.
 Target open_target(const RunConfig& config);
 
-// Fills in the file names (child keys) of profile items that list none: for each,
-// creates an instance for the item, lists its children and removes it again, with
+// The arguments of `creator` (an operation that creates a managed instance from an
+// external one) for the external instance `id`: the id at the dotted parameter `path`,
+// a well-typed value for every other required parameter.
+nlohmann::json creation_args(const spec::Spec& spec, const spec::Operation& creator,
+                             const std::string& path, const std::string& id);
+
+// Fills in the member keys (child keys, e.g. file names) of the profile's external
+// instances that list none: for each, creates a managed instance referring to it, lists
+// its children and removes it again, with
 // the operations the spec gives those roles. Throws TargetError when it cannot.
 void discover_children(const spec::Spec& spec, Profile& profile);
 
