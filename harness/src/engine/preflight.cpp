@@ -158,11 +158,20 @@ class Checks {
       std::int64_t after_ms = control_clock_ms_ ? *control_clock_ms_ : epoch_ms_now();
       Decoded d = decode(spec_, binding_, *r.creator, made);
       if (d.kind != Decoded::Kind::Success || !d.result.is_string()) {
-        problem(where + "/" + std::to_string(i) + "/id",
-                "'" + item.id + "': " + r.creator->full_name + " for this " +
-                    r.child->members_from + " answered " + answer_of(made) +
-                    (d.error_name.empty() ? "" : " " + d.error_name) +
-                    ": does it exist, and may the users read it?");
+        // Only a well-formed "not found" says the profile is wrong; any other answer is
+        // the server's to answer for, in the run.
+        bool not_found =
+            d.kind == Decoded::Kind::Error && (d.status == 404 || d.error_name == "NOT_FOUND");
+        std::string what = "'" + item.id + "': " + r.creator->full_name + " for this " +
+                           r.child->members_from + " answered " + answer_of(made) +
+                           (d.error_name.empty() ? "" : " " + d.error_name);
+        if (not_found)
+          problem(where + "/" + std::to_string(i) + "/id",
+                  what + ": does it exist, and may the users read it?");
+        else
+          out_.warnings.push_back({where + "/" + std::to_string(i) + "/id",
+                                   what + ": not checked (the run judges that answer)", 0});
+        if (!made.transport_error.empty()) return;  // no answer: leave the rest to the run
         continue;
       }
       std::string id = d.result.get<std::string>();
@@ -198,8 +207,11 @@ class Checks {
     HttpResponse res = send(*r.lister, {{r.lister->returns.parent_param, id}});
     Decoded listed = decode(spec_, binding_, *r.lister, res);
     if (listed.kind != Decoded::Kind::Success || !listed.result.is_array()) {
-      problem(at + "/members", r.lister->full_name + " for " + r.child->members_from + " '" +
-                                   item.id + "' answered " + answer_of(res));
+      out_.warnings.push_back({at + "/members",
+                               r.lister->full_name + " for " + r.child->members_from + " '" +
+                                   item.id + "' answered " + answer_of(res) +
+                                   ": not checked (the run judges that answer)",
+                               0});
       return;
     }
     std::vector<std::string> names;
