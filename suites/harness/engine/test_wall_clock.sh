@@ -7,14 +7,17 @@ set -u
 mock=$1 conformance=$2 examples=$3 work=$4
 mkdir -p "$work"
 export CONFORMANCE_ALICE_PASSWORD=alice-pass CONFORMANCE_BOB_PASSWORD=bob-pass
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; }
+# start_mock runs in a command substitution (a subshell): it records its server's pid
+# in a file, so that the cleanup can stop every server it started.
+pidfile="$work/mock-pids"
+: >"$pidfile"
+cleanup() { while read -r p; do kill "$p" 2>/dev/null; done <"$pidfile"; }
 trap cleanup EXIT
 
 start_mock() {  # prints the URL
   local out="$work/mock-$RANDOM.out"
   "$mock" --port 0 --clock wall --session-timeout 2 --fixtures "$examples/fixtures.json" "$@" >"$out" 2>&1 &
-  pids+=($!)
+  echo $! >>"$pidfile"
   for _ in $(seq 100); do
     url=$(grep -o 'http://[0-9.:]*' "$out" | head -1)
     [ -n "$url" ] && { echo "$url"; return 0; }
