@@ -97,7 +97,7 @@ RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) 
     try {
       r = run(rc);
     } catch (const TargetError& e) {
-      if (i == 0) throw;
+      if (total.failures.empty()) throw;
       // Gone after a failure (it may be why the run failed): what was found stands.
       total.ended_early = std::string("the target could not be reached again: ") + e.what();
       break;
