@@ -40,9 +40,9 @@ engine::RunResult run_mock(const std::set<std::string>& faults, const std::strin
 }
 
 std::string describe(const engine::RunResult& r) {
-  if (!r.failure) return "passed";
-  return r.failure->violation.clause + ": expected " + r.failure->violation.expected + "; got " +
-         r.failure->violation.actual;
+  if (!r.failure()) return "passed";
+  return r.failure()->violation.clause + ": expected " + r.failure()->violation.expected +
+         "; got " + r.failure()->violation.actual;
 }
 
 std::vector<dsmock::FaultInfo> faults() {
@@ -130,24 +130,24 @@ BOOST_DATA_TEST_CASE(every_fault_is_caught_and_named_by_its_clause,
   if (std::getenv("CONFORMANCE_QUICK") && std::string(binding) != "api" && fault.binding.empty())
     return;
   auto r = run_mock({fault.name}, binding, 7, 200);
-  BOOST_REQUIRE_MESSAGE(r.failure, fault.name << " on " << binding << " was not caught");
-  BOOST_TEST(r.failure->violation.clause == fault.clause, fault.name << ": " << describe(r));
-  BOOST_TEST(!r.failure->trace.empty());
-  BOOST_TEST(r.failure->seed == 7u);
+  BOOST_REQUIRE_MESSAGE(r.failure(), fault.name << " on " << binding << " was not caught");
+  BOOST_TEST(r.failure()->violation.clause == fault.clause, fault.name << ": " << describe(r));
+  BOOST_TEST(!r.failure()->trace.empty());
+  BOOST_TEST(r.failure()->seed == 7u);
 }
 
 BOOST_AUTO_TEST_CASE(a_seed_reproduces_the_sequence_and_the_verdict) {
   auto a = run_mock({"keepalive-no-extend"}, "api", 99, 200);
   auto b = run_mock({"keepalive-no-extend"}, "api", 99, 200);
-  BOOST_REQUIRE(a.failure);
-  BOOST_REQUIRE(b.failure);
+  BOOST_REQUIRE(a.failure());
+  BOOST_REQUIRE(b.failure());
   BOOST_TEST(describe(a) == describe(b));
-  BOOST_REQUIRE_EQUAL(a.failure->trace.size(), b.failure->trace.size());
-  for (std::size_t i = 0; i < a.failure->trace.size(); ++i) {
-    BOOST_TEST(a.failure->trace[i].description == b.failure->trace[i].description);
-    BOOST_TEST(a.failure->trace[i].exchange.request.target().size() ==
-               b.failure->trace[i].exchange.request.target().size());
-    BOOST_TEST(a.failure->trace[i].outcome == b.failure->trace[i].outcome);
+  BOOST_REQUIRE_EQUAL(a.failure()->trace.size(), b.failure()->trace.size());
+  for (std::size_t i = 0; i < a.failure()->trace.size(); ++i) {
+    BOOST_TEST(a.failure()->trace[i].description == b.failure()->trace[i].description);
+    BOOST_TEST(a.failure()->trace[i].exchange.request.target().size() ==
+               b.failure()->trace[i].exchange.request.target().size());
+    BOOST_TEST(a.failure()->trace[i].outcome == b.failure()->trace[i].outcome);
   }
   auto c = run_mock({}, "rest", 5, 100);
   auto d = run_mock({}, "rest", 5, 100);
@@ -163,11 +163,11 @@ BOOST_AUTO_TEST_CASE(no_secret_reaches_a_trace) {
   cfg.profile = mock.profile;
   cfg.seed = 3;
   auto r = engine::run(cfg);
-  BOOST_REQUIRE(r.failure);
+  BOOST_REQUIRE(r.failure());
   const auto& binding = shipped().bindings.at(mock.profile.binding);
   auto secrets = engine::secret_headers(binding);
   bool session_header_seen = false;
-  for (const auto& step : r.failure->trace)
+  for (const auto& step : r.failure()->trace)
     for (const auto& [k, v] : step.exchange.request.headers) {
       session_header_seen = session_header_seen || k == binding.session_header;
       if (secrets.contains(k)) BOOST_TEST(v == "<redacted>");
@@ -283,8 +283,8 @@ BOOST_DATA_TEST_CASE(
     BOOST_TEST(doc.passed, v << ", seed " << seed << ": " << describe(doc));
   }
   auto strict = run_mock({}, "api", 1, 300, engine::Strictness::inferred, nullptr, variants);
-  BOOST_REQUIRE_MESSAGE(strict.failure, v << " was not caught at the default strictness");
-  BOOST_TEST(strict.failure->violation.clause == clause, v << ": " << describe(strict));
+  BOOST_REQUIRE_MESSAGE(strict.failure(), v << " was not caught at the default strictness");
+  BOOST_TEST(strict.failure()->violation.clause == clause, v << ": " << describe(strict));
 }
 
 // Without a reset the harness deletes each user's sessions before a sequence. A server

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,6 +41,10 @@ struct Failure {
   double seconds_to_first = 0;  // from the run's start to the first failure
   long calls_to_first = 0;
   int shrinks = 0;
+  // Clauses already reported that the minimal sequence violated before this one (the
+  // sequence went on past them, RunConfig::tolerated): this violation may follow from
+  // theirs.
+  std::vector<std::string> after;
 };
 
 struct Coverage {
@@ -78,8 +83,14 @@ struct RunConfig {
   int concurrency = 8;  // parallel calls of a concurrent replay
   std::atomic<bool>* stop = nullptr;  // set to end the run early (Ctrl-C, fuzz budget)
   OnTransportError on_transport_error = OnTransportError::finding;
-  Reporter* events = nullptr;    // optional: sequences, calls, failures, shrink steps
-  ExchangeObserver on_exchange;  // optional
+  // Clauses whose violations do not fail a sequence: they are counted (Coverage::
+  // violations), the model follows the answer, and the sequence goes on. A run that
+  // keeps going after a failure tolerates the clauses already found, and the clauses
+  // left out by --include/--exclude.
+  std::set<std::string> tolerated;
+  std::set<std::string> excluded_operations;  // never generated (--exclude by operation)
+  Reporter* events = nullptr;                 // optional: sequences, calls, failures, shrink steps
+  ExchangeObserver on_exchange;               // optional
 };
 
 // How far a run has come (SequenceFinished).
@@ -94,14 +105,26 @@ struct Progress {
 
 struct RunResult {
   bool passed = false;
-  bool interrupted = false;
+  bool interrupted = false;  // ended before its budget was spent: incomplete, never passed
+  std::string ended_early;   // why, when not Ctrl-C / SIGTERM (e.g. the target went away)
   bool aborted = false;  // stopped at a transport error (OnTransportError::abort); failure is set
-  std::optional<Failure> failure;
+  // One per distinct broken clause, in the order found, each with its own minimal
+  // sequence.
+  std::vector<Failure> failures;
   Coverage coverage;
   int sequences = 0;
   long calls = 0;
   double seconds = 0;
   std::uint64_t seed = 0;
+
+  // The first failure, or null.
+  const Failure* failure() const { return failures.empty() ? nullptr : &failures.front(); }
+  // The failure of `clause`, or null.
+  const Failure* failure_of(const std::string& clause) const {
+    for (const auto& f : failures)
+      if (f.violation.clause == clause) return &f;
+    return nullptr;
+  }
 };
 
 // The target cannot be reached, or a login failed, before any sequence ran.
