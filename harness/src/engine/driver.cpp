@@ -42,6 +42,7 @@ Failure internal_failure(const std::string& where, const std::string& what, std:
 // The plan without the operations left out (--exclude); at least one must remain.
 GenPlan without(GenPlan plan, const std::set<std::string>& excluded) {
   GenPlan kept;
+  kept.negatives = std::move(plan.negatives);
   for (std::size_t i = 0; i < plan.ops.size(); ++i)
     if (!excluded.count(plan.ops[i]->full_name)) {
       kept.ops.push_back(plan.ops[i]);
