@@ -120,7 +120,10 @@ void CallCommand::run(const Model& generated, Sut& sut) const {
     post = pre;
     settle(post, call, e, d.kind == Decoded::Kind::Error ? Observed::Error : Observed::Unknown);
   }
-  if (v.new_id) sut.mem.ids.push_back(*v.new_id);
+  if (v.new_id) {
+    sut.mem.ids.push_back(*v.new_id);
+    sut.target->created(*v.new_id, call.user);
+  }
   while (sut.mem.ids.size() < post.instances.size())
     sut.mem.ids.push_back("");
   remember(sut.mem, post, call, d);

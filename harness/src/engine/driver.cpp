@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "conformance/engine/cleanup.hpp"
 #include "conformance/engine/commands.hpp"
 #include "conformance/engine/events.hpp"
 #include "conformance/engine/generation.hpp"
@@ -68,6 +69,7 @@ RunResult run(const RunConfig& config) {
     Model m0 = initial_model(spec, config.profile, config.strictness);
     try {
       rc::state::check(m0, sut, [&plan](const Model& m) { return gen_command(m, plan); });
+      clean_up_sequence(sut);
     } catch (const SequenceFailed& f) {
       RC_FAIL(f.what());
     }
@@ -83,6 +85,15 @@ RunResult run(const RunConfig& config) {
     }
   };
 
+  // Without a reset: the instances there before the run are checked first.
+  if (auto f = check_preexisting(target, config)) {
+    if (config.events) config.events->failure_found({*f});
+    RunResult out;
+    out.seed = config.seed;
+    out.failure = std::move(f);
+    return out;
+  }
+
   quiet_configuration();
   rc::detail::TestParams params;
   params.seed = config.seed;
@@ -94,6 +105,7 @@ RunResult run(const RunConfig& config) {
   meta.id = meta.description = "conformance";
   Listener listener;
   auto result = rc::detail::checkTestable(property, meta, params, listener);
+  if (!rec.aborted) target.sweep();
 
   RunResult out;
   out.seed = config.seed;

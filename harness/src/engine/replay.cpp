@@ -37,6 +37,7 @@ ReplayResult replay(const RunConfig& config, const std::vector<json>& commands) 
   } catch (const SequenceFailed&) {
     out.failure = rec.last;
   }
+  if (!rec.aborted) target.sweep();
   out.trace = render(sut.trace, spec, config.profile);
   return out;
 }

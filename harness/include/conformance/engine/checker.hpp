@@ -33,8 +33,8 @@ struct Memory {
   // Ids the target answered that the model follows no instance for, by the user whose
   // call made them: the extra sessions of a concurrent client_token replay where that
   // clause is not enforced, and (without a reset) the sessions a user had before the
-  // sequence, which cleanup asked to delete. That user's list may show them; another's
-  // may not.
+  // run (pre-existing) or that earlier sequences created (deleted, perhaps not yet gone).
+  // That user's list may show them; another's may not.
   std::map<std::string, int> strays;
 };
 

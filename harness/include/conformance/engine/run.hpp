@@ -78,6 +78,8 @@ struct RunConfig {
   int concurrency = 8;  // parallel calls of a concurrent replay
   std::atomic<bool>* stop = nullptr;  // set to end the run early (Ctrl-C, fuzz budget)
   OnTransportError on_transport_error = OnTransportError::finding;
+  // Without a reset: also delete (checked) the instances the users had before the run.
+  bool delete_preexisting = false;
   Reporter* events = nullptr;    // optional: sequences, calls, failures, shrink steps
   ExchangeObserver on_exchange;  // optional
 };
