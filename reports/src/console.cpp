@@ -82,6 +82,12 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
         << (f.violation.operation.empty() ? "" : " (" + f.violation.operation + ")")
         << "\n  expected: " << f.violation.expected << "\n  actual:   " << f.violation.actual
         << "\n";
+    if (f.symptom)
+      out << "  diagnosed: the first divergence is after step " << f.diagnosed_step << " ("
+          << f.diagnosis << ")\n  symptom:   " << f.symptom->clause
+          << (f.symptom->operation.empty() ? "" : " (" + f.symptom->operation + ")")
+          << ": expected " << f.symptom->expected << "; got " << f.symptom->actual
+          << " at the last step\n";
     out << "  first failure after " << f.sequences_before << " passing sequences, "
         << f.calls_to_first << " calls, " << std::setprecision(2) << f.seconds_to_first
         << " s; minimal sequence (" << f.trace.size() << " steps, " << f.shrinks

@@ -10,6 +10,7 @@
 
 #include "conformance/engine/cleanup.hpp"
 #include "conformance/engine/commands.hpp"
+#include "conformance/engine/diagnosis.hpp"
 #include "conformance/engine/events.hpp"
 #include "conformance/engine/generation.hpp"
 
@@ -131,6 +132,9 @@ RunResult run(const RunConfig& config) {
   } else if (result.match(error)) {
     out.failure = internal_failure("a run", error.description, config.seed);
   }
+  // Blame the first divergence, not the call that noticed it.
+  if (out.failure && !out.aborted && !(config.stop && config.stop->load()))
+    diagnose_failure(config, *out.failure);
   out.passed = !out.failure;
   return out;
 }

@@ -40,6 +40,13 @@ struct Failure {
   double seconds_to_first = 0;  // from the run's start to the first failure
   long calls_to_first = 0;
   int shrinks = 0;
+  // Set by the diagnosis pass (diagnosis.hpp) when the first divergence it found is not the
+  // failing call's violation: that violation (the symptom), the step (1-based) after which
+  // the target's observable state first differed from the model, and how it showed;
+  // `violation` is then the diagnosed one.
+  std::optional<Violation> symptom;
+  int diagnosed_step = 0;
+  std::string diagnosis;
 };
 
 struct Coverage {
