@@ -71,6 +71,7 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
       out << "\n";
     }
   }
+  if (!r.lease_probes.empty()) out << "\n" << r.lease_probes << "\n";
   if (!r.coverage.observed_open.empty()) {
     out << "\nObserved where the contract is silent:\n";
     for (const auto& [what, n] : r.coverage.observed_open)

@@ -17,7 +17,7 @@ using nlohmann::json;
 namespace {
 
 std::string random_nonce() {
-  static std::mt19937_64 rng{std::random_device{}()};
+  thread_local std::mt19937_64 rng{std::random_device{}()};
   char buf[24];
   std::snprintf(buf, sizeof buf, "%016llx-", static_cast<unsigned long long>(rng()));
   return buf;
@@ -70,6 +70,7 @@ Sut begin_sequence(Target& target, const RunConfig& config, Recorder& rec) {
   sut.mem.token_nonce = target.resets() ? "" : random_nonce();
   // A delete that takes effect later (regression_deferred_delete_before_a_sequence).
   sut.mem.strays = target.leftovers();
+  sut.mem.concurrent = target.shared_ids();
   return sut;
 }
 
@@ -154,6 +155,7 @@ void CallCommand::show(std::ostream& os) const {
 
 void AdvanceCommand::apply(Model& m) const {
   advance(m, ms);
+  if (m.waits > 0) --m.waits;
 }
 
 void AdvanceCommand::run(const Model&, Sut& sut) const {

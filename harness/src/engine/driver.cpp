@@ -13,6 +13,7 @@
 #include "conformance/engine/diagnosis.hpp"
 #include "conformance/engine/events.hpp"
 #include "conformance/engine/generation.hpp"
+#include "conformance/engine/lease_probe.hpp"
 
 namespace conformance::engine {
 
@@ -46,6 +47,10 @@ Failure internal_failure(const std::string& where, const std::string& what, std:
 RunResult run(const RunConfig& config) {
   const spec::Spec& spec = *config.spec;
   Target target = open_target(config);
+  auto concurrent = std::make_shared<SharedIds>();
+  target.share_ids(concurrent);
+  // On the wall clock: expiry checked in the background (started after the pre-existing check).
+  LeaseProbe probe(config, concurrent);
   Recorder rec;
   Progress progress;
   progress.clauses_total = spec.clauses().size();
@@ -56,6 +61,7 @@ RunResult run(const RunConfig& config) {
   // none of which sends anything), and a shrink candidate not tried is rejected.
   auto property = [&] {
     if (config.stop && config.stop->load()) RC_DISCARD("stopped");
+    if (probe.failed()) RC_DISCARD("a lease probe failed");
     // Aborted at a transport error: no shrink candidate is tried, so the first
     // failure is reported as found, and nothing more is sent.
     if (rec.aborted) RC_DISCARD("stopped at a transport error");
@@ -68,6 +74,11 @@ RunResult run(const RunConfig& config) {
     if (config.events) config.events->sequence_started({config.seed, rec.first.has_value()});
     Sut sut = begin_sequence(target, config, rec);
     Model m0 = initial_model(spec, config.profile, config.strictness);
+    // On the wall clock a time step is a real wait: one sequence in ten waits, at most twice
+    // (the lease probes check expiry meanwhile), and a failure that needs no wait shrinks to
+    // a sequence that draws none.
+    if (!config.profile.virtual_clock())
+      m0.waits = *rc::gen::weightedElement<int>({{9, 0}, {1, 2}});
     try {
       rc::state::check(m0, sut, [&plan](const Model& m) { return gen_command(m, plan); });
       clean_up_sequence(sut);
@@ -95,6 +106,7 @@ RunResult run(const RunConfig& config) {
     return out;
   }
 
+  probe.start();
   quiet_configuration();
   rc::detail::TestParams params;
   params.seed = config.seed;
@@ -107,10 +119,13 @@ RunResult run(const RunConfig& config) {
   Listener listener;
   auto result = rc::detail::checkTestable(property, meta, params, listener);
   if (!rec.aborted) target.sweep();
+  probe.stop();
 
   RunResult out;
   out.seed = config.seed;
   out.coverage = rec.coverage;
+  merge(out.coverage, probe.coverage());
+  out.lease_probes = probe.summary();
   out.sequences = rec.sequences;
   out.calls = rec.calls;
   out.seconds = rec.seconds();
@@ -131,6 +146,10 @@ RunResult run(const RunConfig& config) {
     }
   } else if (result.match(error)) {
     out.failure = internal_failure("a run", error.description, config.seed);
+  }
+  if (!out.failure && probe.failure()) {
+    out.failure = probe.failure();
+    if (config.events) config.events->failure_found({*out.failure});
   }
   // Blame the first divergence, not the call that noticed it.
   if (out.failure && !out.aborted && !(config.stop && config.stop->load()))

@@ -202,7 +202,7 @@ rc::Gen<CmdSP> gen_command(const Model& model, const GenPlan& plan) {
   return rc::gen::exec([mp = std::make_shared<const Model>(model), &plan]() -> CmdSP {
     const Model& m = *mp;
     std::int64_t T = m.timeout_ms();
-    bool time_steps = m.profile->virtual_clock() || T <= 10000;
+    bool time_steps = m.waits != 0 && (m.profile->virtual_clock() || T <= 10000);
     // A pending deadline (a child advanced, its completion not yet due) asks for time to pass.
     bool pending = false;
     for (const auto& inst : m.instances)

@@ -119,7 +119,9 @@ void Target::survey() {
 }
 
 void Target::created(const std::string& id, int user) {
-  if (!id.empty() && !preexisting_.count(id)) created_.emplace(id, user);
+  if (id.empty() || preexisting_.count(id)) return;
+  created_.emplace(id, user);
+  if (shared_) shared_->add(id, user);
 }
 
 void Target::removed(const std::string& id) {

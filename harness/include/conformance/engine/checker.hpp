@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -17,6 +19,26 @@ struct Violation {
   std::string clause;     // clause id
   std::string operation;  // full operation name, or "" for time steps
   std::string expected, actual;
+};
+
+// Ids created concurrently with a sequence, by their creating user (the background lease
+// probes): their user's list may show them, another user's may not. Thread-safe.
+class SharedIds {
+ public:
+  void add(const std::string& id, int user) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ids_.emplace(id, user);
+  }
+  // The user who created `id`, or -1.
+  int owner(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = ids_.find(id);
+    return it == ids_.end() ? -1 : it->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, int> ids_;
 };
 
 // What the harness has seen of the target: real ids behind the model's symbolic
@@ -36,6 +58,7 @@ struct Memory {
   // run (pre-existing) or that earlier sequences created (deleted, perhaps not yet gone).
   // That user's list may show them; another's may not.
   std::map<std::string, int> strays;
+  std::shared_ptr<const SharedIds> concurrent;  // may be null
 };
 
 struct CallVerdict {

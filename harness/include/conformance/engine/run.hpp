@@ -111,6 +111,9 @@ struct RunResult {
   long calls = 0;
   double seconds = 0;
   std::uint64_t seed = 0;
+  // On the wall clock: which lease clauses the background lease probes exercised, and how
+  // (lease_probe.hpp); "" when none ran.
+  std::string lease_probes;
 };
 
 // The target cannot be reached, or a login failed, before any sequence ran.

@@ -50,6 +50,9 @@ class Target {
   void survey();
   // The run created `id` as `user` (to be deleted by the sweep unless removed()).
   void created(const std::string& id, int user);
+  // Ids this target's run creates are also added to `ids` (shared with concurrent probes).
+  void share_ids(std::shared_ptr<SharedIds> ids) { shared_ = std::move(ids); }
+  const std::shared_ptr<SharedIds>& shared_ids() const { return shared_; }
   // A checked delete removed `id` (or it is gone): the sweep leaves it alone.
   void removed(const std::string& id);
   // Deletes (unchecked: after a failure, or at the end of the run) every instance the run
@@ -70,6 +73,7 @@ class Target {
   std::unique_ptr<Transport> control_;
   std::vector<std::unique_ptr<Transport>> burst_;
   ExchangeObserver observer_;
+  std::shared_ptr<SharedIds> shared_;
   bool surveyed_ = false;
   std::map<std::string, int> preexisting_;
   std::map<std::string, std::vector<int>> listed_by_;

@@ -1,0 +1,163 @@
+// Lease probes in the background of a wall-clock run.
+#include "conformance/engine/lease_probe.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+
+#include "conformance/engine/cleanup.hpp"
+#include "conformance/engine/commands.hpp"
+
+namespace conformance::engine {
+
+using nlohmann::json;
+
+LeaseProbe::LeaseProbe(const RunConfig& config, std::shared_ptr<SharedIds> ids)
+    : config_(config), ids_(std::move(ids)) {
+  config_.events = nullptr;
+  config_.on_exchange = nullptr;
+  if (config_.profile.virtual_clock() || config_.profile.items.empty()) return;
+  const spec::Spec& spec = *config_.spec;
+  for (const auto& [_, r] : spec.resources)
+    if (r.lease) resource_ = &r;
+  if (!resource_) return;
+  for (const spec::Operation* op : spec.operations()) {
+    for (const auto& e : op->effects) {
+      if (e.resource != resource_->name) continue;
+      if (e.kind == spec::Effect::Kind::Create)
+        for (const auto& [_, v] : e.fields)
+          if (v.kind == spec::ValueExpr::Kind::Param) creator_ = op, item_param_ = v.param;
+      if (e.kind == spec::Effect::Kind::RenewLease) renewer_ = op;
+    }
+    if (op->returns.kind == spec::Returns::Kind::Resource &&
+        op->returns.resource == resource_->name)
+      getter_ = op;
+  }
+}
+
+LeaseProbe::~LeaseProbe() {
+  stop();
+}
+
+void LeaseProbe::start() {
+  if (!creator_ || !renewer_ || !getter_ || thread_.joinable()) return;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void LeaseProbe::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+// Lets `ms` pass on the wall clock (the model follows); false when stopped meanwhile.
+bool LeaseProbe::wait(std::int64_t ms, Sut& sut) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; })) return false;
+  advance(sut.model, ms);
+  RawStep step;
+  step.advance_ms = ms;
+  sut.trace.push_back(std::move(step));
+  return true;
+}
+
+namespace {
+
+void send(Sut& sut, const spec::Operation& op, std::map<std::string, Arg> args) {
+  Call c;
+  c.op = &op;
+  c.user = 0;
+  c.args = std::move(args);
+  Model generated = sut.model;
+  CallCommand(std::move(c)).run(generated, sut);
+}
+
+Arg instance(int i) {
+  return {Arg::Kind::Instance, json(), i};
+}
+
+}  // namespace
+
+// One probe: create (model time 0), read; at T/2 renew, read (the renewal's expiry); just
+// before the renewed expiry read (still there); just after it, and the cleanup grace, read
+// (gone). Throws SequenceFailed at a violation.
+bool LeaseProbe::cycle(Sut& sut) {
+  const Model& m = sut.model;
+  std::int64_t T = m.timeout_ms(), tol = m.tolerance_ms(), grace = m.grace_ms();
+  // create: the item id at the dotted parameter path.
+  std::vector<std::string> path;
+  for (std::size_t start = 0, dot = 0; dot != std::string::npos; start = dot + 1) {
+    dot = item_param_.find('.', start);
+    path.push_back(item_param_.substr(start, dot == std::string::npos ? dot : dot - start));
+  }
+  json value = config_.profile.items.front().id;
+  for (std::size_t k = path.size(); k-- > 1;)
+    value = json{{path[k], value}};
+  const std::string& top = path.front();
+  send(sut, *creator_, {{top, Arg{Arg::Kind::Value, value, -1}}});
+  int i = static_cast<int>(sut.model.instances.size()) - 1;
+  if (i < 0 || sut.model.life(sut.model.instances[i]) == Model::Life::Gone) return true;
+  const std::string& by_id = getter_->returns.param;
+  std::string renew_param;
+  for (const auto& e : renewer_->effects)
+    if (e.kind == spec::Effect::Kind::RenewLease) renew_param = e.param;
+  send(sut, *getter_, {{by_id, instance(i)}});
+  if (!wait(T / 2, sut)) return false;
+  send(sut, *renewer_, {{renew_param, instance(i)}});
+  send(sut, *getter_, {{by_id, instance(i)}});
+  if (!wait(std::max<std::int64_t>(0, T - tol - 200), sut)) return false;
+  send(sut, *getter_, {{by_id, instance(i)}});
+  if (!wait(2 * tol + grace + 400, sut)) return false;
+  send(sut, *getter_, {{by_id, instance(i)}});
+  clean_up_sequence(sut);
+  return true;
+}
+
+void LeaseProbe::loop() {
+  try {
+    Target target = open_target(config_);
+    target.share_ids(ids_);
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) break;
+      }
+      Recorder rec;
+      Sut sut = begin_sequence(target, config_, rec);
+      bool done = false;
+      try {
+        done = cycle(sut);
+      } catch (const SequenceFailed&) {
+        failure_ = rec.last;
+        failed_ = true;
+      }
+      merge(coverage_, rec.coverage);
+      if (failed_ || !done) break;
+      ++cycles_;
+    }
+    target.sweep();
+  } catch (const std::exception& e) {
+    error_ = e.what();  // the target went away: the run's own calls will say so
+  }
+}
+
+std::string LeaseProbe::summary() const {
+  if (!creator_ || !renewer_ || !getter_) return "";
+  std::ostringstream os;
+  os << "lease probes (background, wall clock): " << cycles_
+     << " complete cycles of create, read, keep_alive at T/2, read just before and just after "
+        "the renewed expiry";
+  std::string sep = "; exercised ";
+  for (const auto& [id, n] : coverage_.clauses)
+    if (id.rfind("lease.", 0) == 0 || id == "keep_alive.extends_lease") {
+      os << sep << id << " x" << n;
+      sep = ", ";
+    }
+  if (!error_.empty()) os << "; stopped: " << error_;
+  return os.str();
+}
+
+}  // namespace conformance::engine
