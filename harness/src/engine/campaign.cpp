@@ -5,7 +5,9 @@
 #include <chrono>
 #include <filesystem>
 
+#include "conformance/engine/diagnosis.hpp"
 #include "conformance/engine/driver.hpp"
+#include "conformance/engine/lease_probe.hpp"
 #include "conformance/engine/recorder.hpp"
 #include "conformance/engine/replay.hpp"
 
@@ -73,6 +75,10 @@ RunResult rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) {
     rc.events = &round;
     return run(rc);
   }
+  // One lease probe for every round: a long session timeout needs longer than a round.
+  auto probe = std::make_shared<LeaseProbe>(cfg, std::make_shared<SharedIds>());
+  probe->start();
+  cfg.lease_probe = probe;
   auto last_checkpoint = started;
   for (std::uint64_t i = 0; !*cfg.stop && since(started) < c.duration_s; ++i) {
     RoundReporter round(reporter, c, *cfg.stop, started, total, calls_spent);
@@ -90,6 +96,7 @@ RunResult rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) {
       cfg.seed = rc.seed;
       break;
     }
+    if (probe->failed()) break;
     if (since(last_checkpoint) >= c.checkpoint_every_s) {
       last_checkpoint = Clock::now();
       RunResult partial = total;
@@ -98,6 +105,14 @@ RunResult rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) {
       partial.interrupted = true;
       reporter.checkpoint({partial});
     }
+  }
+  cfg.lease_probe.reset();
+  probe->stop();
+  merge(total.coverage, probe->coverage());
+  total.lease_probes = probe->summary();
+  if (!total.failure && probe->failure()) {
+    total.failure = probe->failure();
+    diagnose_failure(cfg, *total.failure);
   }
   total.seconds = since(started);
   total.passed = !total.failure;

@@ -47,10 +47,13 @@ Failure internal_failure(const std::string& where, const std::string& what, std:
 RunResult run(const RunConfig& config) {
   const spec::Spec& spec = *config.spec;
   Target target = open_target(config);
-  auto concurrent = std::make_shared<SharedIds>();
-  target.share_ids(concurrent);
-  // On the wall clock: expiry checked in the background (started after the pre-existing check).
-  LeaseProbe probe(config, concurrent);
+  // On the wall clock: expiry checked in the background (started after the pre-existing
+  // check), by the run's own probe or by one that outlives it (a fuzz's rounds).
+  std::shared_ptr<LeaseProbe> owned;
+  if (!config.lease_probe)
+    owned = std::make_shared<LeaseProbe>(config, std::make_shared<SharedIds>());
+  LeaseProbe& probe = config.lease_probe ? *config.lease_probe : *owned;
+  target.share_ids(probe.ids());
   Recorder rec;
   Progress progress;
   progress.clauses_total = spec.clauses().size();
@@ -119,13 +122,15 @@ RunResult run(const RunConfig& config) {
   Listener listener;
   auto result = rc::detail::checkTestable(property, meta, params, listener);
   if (!rec.aborted) target.sweep();
-  probe.stop();
+  if (owned) probe.stop();
 
   RunResult out;
   out.seed = config.seed;
   out.coverage = rec.coverage;
-  merge(out.coverage, probe.coverage());
-  out.lease_probes = probe.summary();
+  if (owned) {
+    merge(out.coverage, probe.coverage());
+    out.lease_probes = probe.summary();
+  }
   out.sequences = rec.sequences;
   out.calls = rec.calls;
   out.seconds = rec.seconds();
@@ -147,7 +152,7 @@ RunResult run(const RunConfig& config) {
   } else if (result.match(error)) {
     out.failure = internal_failure("a run", error.description, config.seed);
   }
-  if (!out.failure && probe.failure()) {
+  if (owned && !out.failure && probe.failure()) {
     out.failure = probe.failure();
     if (config.events) config.events->failure_found({*out.failure});
   }

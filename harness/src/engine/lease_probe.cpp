@@ -29,10 +29,18 @@ LeaseProbe::LeaseProbe(const RunConfig& config, std::shared_ptr<SharedIds> ids)
           if (v.kind == spec::ValueExpr::Kind::Param) creator_ = op, item_param_ = v.param;
       if (e.kind == spec::Effect::Kind::RenewLease) renewer_ = op;
     }
+    for (const auto& e : op->effects)
+      if (e.kind == spec::Effect::Kind::AdvanceChild && !e.parent_param.empty()) advancer_ = op;
     if (op->returns.kind == spec::Returns::Kind::Resource &&
         op->returns.resource == resource_->name)
       getter_ = op;
   }
+  for (const spec::Operation* op : spec.operations())
+    if (advancer_ && op != advancer_ && op->effects.empty() &&
+        op->returns.kind == spec::Returns::Kind::Child &&
+        op->returns.resource == advancer_->returns.resource)
+      child_getter_ = op;
+  if (!child_getter_ || config_.profile.items.front().files.empty()) advancer_ = nullptr;
 }
 
 LeaseProbe::~LeaseProbe() {
@@ -105,10 +113,21 @@ bool LeaseProbe::cycle(Sut& sut) {
   for (const auto& e : renewer_->effects)
     if (e.kind == spec::Effect::Kind::RenewLease) renew_param = e.param;
   send(sut, *getter_, {{by_id, instance(i)}});
+  // The child's completion, on the way: advanced now, read back once its deadline passed.
+  auto child_args = [&](const spec::Operation& op) {
+    std::map<std::string, Arg> a{{op.returns.parent_param, instance(i)}};
+    a[op.returns.param] = Arg{Arg::Kind::Value, config_.profile.items.front().files.front(), -1};
+    return a;
+  };
+  std::int64_t child_due =
+      static_cast<std::int64_t>(config_.profile.prepare_timeout_s * 1000) + tol + 200;
+  if (advancer_) send(sut, *advancer_, child_args(*advancer_));
   if (!wait(T / 2, sut)) return false;
   send(sut, *renewer_, {{renew_param, instance(i)}});
   send(sut, *getter_, {{by_id, instance(i)}});
   if (!wait(std::max<std::int64_t>(0, T - tol - 200), sut)) return false;
+  if (advancer_ && sut.model.now_ms >= child_due)
+    send(sut, *child_getter_, child_args(*child_getter_));
   send(sut, *getter_, {{by_id, instance(i)}});
   if (!wait(2 * tol + grace + 400, sut)) return false;
   send(sut, *getter_, {{by_id, instance(i)}});

@@ -111,7 +111,8 @@ void Target::survey() {
     Decoded d = decode(spec_, binding_, *roles.lister, res);
     if (d.kind != Decoded::Kind::Success || !d.result.is_array()) continue;
     for (const auto& id : d.result) {
-      if (!id.is_string()) continue;
+      // Not pre-existing: a concurrent lease probe's.
+      if (!id.is_string() || (shared_ && shared_->owner(id.get<std::string>()) >= 0)) continue;
       preexisting_.emplace(id.get<std::string>(), static_cast<int>(u));
       listed_by_[id.get<std::string>()].push_back(static_cast<int>(u));
     }

@@ -31,6 +31,7 @@ class LeaseProbe {
   void start();
   // Ends the waits at once and joins; idempotent.
   void stop();
+  const std::shared_ptr<SharedIds>& ids() const { return ids_; }
   // A probe broke a clause (the run should end: see failure()).
   bool failed() const { return failed_; }
 
@@ -49,6 +50,9 @@ class LeaseProbe {
   std::shared_ptr<SharedIds> ids_;
   const spec::Operation *creator_ = nullptr, *renewer_ = nullptr, *getter_ = nullptr;
   const spec::Resource* resource_ = nullptr;
+  // A child's completion deadline, probed on the way: the operation that advances a child
+  // (File.prepare) and the one that reads it back (File.get); null where the spec has none.
+  const spec::Operation *advancer_ = nullptr, *child_getter_ = nullptr;
   std::string item_param_;  // dotted parameter path of the create's external id
   std::thread thread_;
   std::mutex mu_;

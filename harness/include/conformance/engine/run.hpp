@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -19,7 +20,8 @@
 
 namespace conformance::engine {
 
-class Reporter;  // events.hpp
+class Reporter;    // events.hpp
+class LeaseProbe;  // lease_probe.hpp
 
 // One step of a sequence as it ran: a call (with its exchange) or a time step.
 struct TraceStep {
@@ -87,6 +89,8 @@ struct RunConfig {
   OnTransportError on_transport_error = OnTransportError::finding;
   // Without a reset: also delete (checked) the instances the users had before the run.
   bool delete_preexisting = false;
+  // A lease probe that outlives the run (a fuzz's rounds); null: the run starts its own.
+  std::shared_ptr<LeaseProbe> lease_probe;
   Reporter* events = nullptr;    // optional: sequences, calls, failures, shrink steps
   ExchangeObserver on_exchange;  // optional
 };
