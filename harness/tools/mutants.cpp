@@ -17,7 +17,9 @@ namespace conformance::tools {
 MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
                          const std::set<std::string>& faults, const std::string& binding,
                          std::uint64_t seed, const std::map<std::string, std::string>& variants) {
-  auto mock = cli::start_embedded_mock(faults, binding, 2, variants);
+  auto mock = s.wall_clock_timeout > 0
+                  ? cli::start_wall_clock_mock(faults, binding, s.wall_clock_timeout, variants)
+                  : cli::start_embedded_mock(faults, binding, 2, variants);
   // The campaign users run (without regressions or a time budget): one run, its
   // failure re-checked.
   engine::CampaignConfig c;

@@ -19,6 +19,9 @@ struct MutantRunSettings {
   int max_steps = 40;
   bool shrink = true;
   double shrink_budget = 60;
+  // > 0: the mock on the wall clock with this session timeout, and no clock control (no
+  // reset: cleanup between sequences, real waits), as a mock started apart would be.
+  double wall_clock_timeout = 0;
 };
 
 // One run of one mutant (or of the clean mock) on one binding and seed.
