@@ -36,6 +36,8 @@ MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
   const engine::RunResult& r = campaign.result;
   MutantOutcome o;
   o.variants = describe(variants);
+  for (const auto& [id, n] : r.coverage.clauses)
+    if (n > 0) o.clauses_reached.push_back(id);
   o.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // A flaky failure fails the run too (conformance exits 1).
   const engine::Failure* failure = r.failure                 ? &*r.failure

@@ -34,6 +34,7 @@ struct MutantOutcome {
   std::size_t trace = 0;     // calls in the minimal failing sequence
   double total_seconds = 0;  // the whole run, shrinking included
   std::string variants;      // the mock's behaviour variants in this run ("none")
+  std::vector<std::string> clauses_reached;  // clause ids exercised at least once
 };
 
 MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
