@@ -33,10 +33,10 @@ EmbeddedMock start(const std::set<std::string>& faults, const std::string& bindi
   for (const auto& [name, pw] : eff.users)
     p.users.push_back({name, pw, std::vector<std::string>{}});  // no mock user holds one
   for (const auto& item : eff.items) {
-    engine::Item it{item.id, {}};
+    engine::ExternalInstance it{item.id, {}};
     for (const auto& f : item.files)
-      it.files.push_back(f.name);
-    p.items.push_back(it);
+      it.members.push_back(f.name);
+    p.instances["LibraryItem"].push_back(it);  // the mock serves the shipped spec
   }
   p.session_timeout_s = static_cast<double>(eff.session_timeout.count()) / 1000.0;
   p.prepare_timeout_s = prepare_delay_s + 1;

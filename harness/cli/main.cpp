@@ -126,7 +126,7 @@ void setup_target(TargetSetup& t, const spec::Spec& spec, const RunOptions& o) {
       throw UsageError("--target URL needs --profile FILE (see README, Profiles)");
     if (!o.faults.empty()) throw UsageError("--fault applies to the embedded mock only");
     if (!o.variants.empty()) throw UsageError("--variant applies to the embedded mock only");
-    t.profile = engine::load_profile(o.profile);
+    t.profile = engine::load_profile(o.profile, spec);
     t.profile.url = o.target;
   }
   if (!o.binding.empty()) t.profile.binding = o.binding;

@@ -2,6 +2,9 @@
 
 #include <rapidcheck.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "conformance/engine/symbols.hpp"
 
 namespace conformance::engine {
@@ -46,6 +49,22 @@ const std::vector<std::string>& texts() {
 
 Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user);
 
+// A key no member of the child resource has, named after the resource ("no-such-file"
+// for a child resource File), distinct from every member the profile names.
+std::string missing_member_key(const Profile& profile, const Resource& child) {
+  std::string key = "no-such-";
+  for (char ch : child.name)
+    key += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  auto known = [&](const std::string& k) {
+    for (const auto& from : profile.instances_of(child.members_from))
+      if (std::find(from.members.begin(), from.members.end(), k) != from.members.end()) return true;
+    return false;
+  };
+  while (known(key))
+    key += "-x";
+  return key;
+}
+
 json gen_value(const Model& m, const TypeRef& t, int user) {
   switch (t.kind) {
     case TypeRef::Kind::Long:
@@ -55,11 +74,11 @@ json gen_value(const Model& m, const TypeRef& t, int user) {
     case TypeRef::Kind::Id: {
       const Resource* r = m.spec->find_resource(t.target);
       if (r && r->kind == Resource::Kind::External) {
-        std::vector<int> w(m.profile->items.size(), 8);
+        const auto& known = m.profile->instances_of(r->name);
+        std::vector<int> w(known.size(), 8);
         w.push_back(1);
         int i = pick(w);
-        return i < static_cast<int>(m.profile->items.size()) ? m.profile->items[i].id
-                                                             : m.profile->missing_item_id;
+        return i < static_cast<int>(known.size()) ? known[i].id : m.profile->missing_instance_id;
       }
       return fresh_id(uniform<int>(0, 3));
     }
@@ -128,12 +147,12 @@ Arg gen_arg(const Model& m, const Call& partial, const Param& p, int user) {
           if (ch.advanced_ms >= 0) advanced.push_back(key);
     }
     if (keys.empty())
-      for (const auto& item : m.profile->items)
-        keys.insert(keys.end(), item.files.begin(), item.files.end());
+      for (const auto& from : m.profile->instances_of(r->members_from))
+        keys.insert(keys.end(), from.members.begin(), from.members.end());
     int k = pick({keys.empty() ? 0 : 10, advanced.empty() ? 0 : 10, 1});
     a.value = k == 0   ? keys[uniform<std::size_t>(0, keys.size())]
               : k == 1 ? advanced[uniform<std::size_t>(0, advanced.size())]
-                       : std::string("no-such-file.bin");
+                       : missing_member_key(*m.profile, *r);
     return a;
   }
   if (p.generate == "token") {

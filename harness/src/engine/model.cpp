@@ -112,12 +112,6 @@ std::string expected_text(const Expectation& e, const spec::Spec& spec) {
   return out;
 }
 
-const Item* find_item(const Profile& p, const std::string& id) {
-  for (const auto& i : p.items)
-    if (i.id == id) return &i;
-  return nullptr;
-}
-
 int token_instance(const Model& m, const Call& c) {
   if (!c.op->idempotency) return -1;
   auto tok = c.args.find(c.op->idempotency->token_param);
@@ -192,8 +186,9 @@ PreResult evaluate(const Model& m, const Call& c, const Precondition& p) {
       if (!has_arg(c, p.param)) break;  // optional and absent: nothing to check
       if (res->kind == Resource::Kind::External) {
         const json* v = arg_value(c, p.param);
-        r.eval = v && v->is_string() && find_item(*m.profile, v->get<std::string>()) ? Eval::Pass
-                                                                                     : Eval::Fail;
+        r.eval = v && v->is_string() && m.profile->find_instance(res->name, v->get<std::string>())
+                     ? Eval::Pass
+                     : Eval::Fail;
         break;
       }
       if (it->second.kind != Arg::Kind::Instance) {
@@ -457,9 +452,10 @@ void create_instance(Model& m, const Call& c, const Effect& ef, bool certain, co
     if (child.kind != Resource::Kind::Child || child.parent != ef.resource) continue;
     auto via = inst.fields.find(child.members_via_parent_field);
     if (via == inst.fields.end() || !via->is_string()) continue;
-    const Item* item = find_item(*m.profile, via->get<std::string>());
-    if (!item) continue;
-    for (const auto& f : item->files) {
+    const ExternalInstance* from =
+        m.profile->find_instance(child.members_from, via->get<std::string>());
+    if (!from) continue;
+    for (const auto& f : from->members) {
       ChildModel cm;
       if (child.states) cm.states = {child.states->initial};
       inst.children[f] = cm;

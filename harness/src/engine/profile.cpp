@@ -1,8 +1,11 @@
 #include "conformance/engine/profile.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "conformance/spec/spec.hpp"
 
 namespace conformance::engine {
 
@@ -11,6 +14,19 @@ using nlohmann::json;
 const User* Profile::user(const std::string& name) const {
   for (const auto& u : users)
     if (u.name == name) return &u;
+  return nullptr;
+}
+
+const std::vector<ExternalInstance>& Profile::instances_of(const std::string& resource) const {
+  static const std::vector<ExternalInstance> none;
+  auto it = instances.find(resource);
+  return it == instances.end() ? none : it->second;
+}
+
+const ExternalInstance* Profile::find_instance(const std::string& resource,
+                                               const std::string& id) const {
+  for (const auto& i : instances_of(resource))
+    if (i.id == id) return &i;
   return nullptr;
 }
 
@@ -52,9 +68,72 @@ std::string read_secret_file(const Reader& r, const std::string& path, const std
   return s;
 }
 
+// "instances": {"<external resource>": [{"id": ..., "members": [keys...]}, ...], ...}.
+// The deprecated "items": [{"id": ..., "files": [...]}] names the instances of the
+// spec's only external resource.
+void read_instances(const Reader& r, const json& j, const spec::Spec& spec, Profile& p) {
+  std::vector<std::string> external;
+  for (const auto& [name, res] : spec.resources)
+    if (res.kind == spec::Resource::Kind::External) external.push_back(name);
+  auto read_list = [&](const json& list, const std::string& ptr, const char* members_key) {
+    if (!list.is_array() || list.empty()) r.fail(ptr, "expected a non-empty array of instances");
+    std::vector<ExternalInstance> out;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const json& it = list[i];
+      std::string at = ptr + "/" + std::to_string(i);
+      r.keys(it, at, {"id", members_key});
+      ExternalInstance inst;
+      if (!it.contains("id")) r.fail(at, "missing 'id'");
+      inst.id = r.str(it["id"], at + "/id");
+      if (it.contains(members_key)) {
+        const json& m = it[members_key];
+        std::string mp = at + "/" + members_key;
+        if (!m.is_array() || m.empty())
+          r.fail(mp, std::string("expected the keys of its members (a non-empty array), or no '") +
+                         members_key + "' to discover them");
+        for (std::size_t k = 0; k < m.size(); ++k)
+          inst.members.push_back(r.str(m[k], mp + "/" + std::to_string(k)));
+      }
+      out.push_back(std::move(inst));
+    }
+    return out;
+  };
+  std::string names;
+  for (const auto& n : external)
+    names += (names.empty() ? "'" : ", '") + n + "'";
+  if (j.contains("items") && j.contains("instances"))
+    r.fail("/items", "give 'instances' only ('items' is its deprecated form)");
+  if (j.contains("items")) {
+    if (external.size() != 1)
+      r.fail("/items",
+             "'items' (deprecated) names the instances of the spec's only external "
+             "resource, but the spec declares " +
+                 std::to_string(external.size()) + (names.empty() ? "" : " (" + names + ")") +
+                 "; use 'instances'");
+    p.instances[external.front()] = read_list(j["items"], "/items", "files");
+    return;
+  }
+  if (external.empty()) {
+    if (j.contains("instances") && !(j["instances"].is_object() && j["instances"].empty()))
+      r.fail("/instances", "the spec declares no external resource");
+    return;
+  }
+  if (!j.contains("instances") || !j["instances"].is_object())
+    r.fail("/instances", "expected an object keyed by the spec's external resources (" + names +
+                             "), each an array of instances");
+  for (const auto& [name, list] : j["instances"].items()) {
+    if (std::find(external.begin(), external.end(), name) == external.end())
+      r.fail("/instances/" + name,
+             "'" + name + "' is not an external resource of the spec (it declares " + names + ")");
+    p.instances[name] = read_list(list, "/instances/" + name, "members");
+  }
+  for (const auto& n : external)
+    if (!p.instances.count(n)) r.fail("/instances", "no instances of '" + n + "'");
+}
+
 }  // namespace
 
-Profile load_profile(const std::string& file) {
+Profile load_profile(const std::string& file, const spec::Spec& spec) {
   std::ifstream in(file);
   if (!in) throw ProfileError(file + ": cannot open the profile");
   json j;
@@ -65,9 +144,9 @@ Profile load_profile(const std::string& file) {
   }
   Reader r{file};
   r.keys(j, "",
-         {"url", "binding", "users", "items", "missing_item_id", "tls", "session_timeout_seconds",
-          "cleanup_grace_seconds", "clock_tolerance_seconds", "prepare_timeout_seconds",
-          "request_timeout_seconds", "clock_control"});
+         {"url", "binding", "users", "instances", "items", "missing_instance_id", "missing_item_id",
+          "tls", "session_timeout_seconds", "cleanup_grace_seconds", "clock_tolerance_seconds",
+          "prepare_timeout_seconds", "request_timeout_seconds", "clock_control"});
   Profile p;
   if (j.contains("url")) p.url = r.str(j["url"], "/url");
   if (j.contains("binding")) p.binding = r.str(j["binding"], "/binding");
@@ -103,26 +182,17 @@ Profile load_profile(const std::string& file) {
     if (p.user(user.name)) r.fail(ptr + "/name", "duplicate user '" + user.name + "'");
     p.users.push_back(std::move(user));
   }
-  if (!j.contains("items") || !j["items"].is_array() || j["items"].empty())
-    r.fail("/items", "expected a non-empty array of library items");
-  for (std::size_t i = 0; i < j["items"].size(); ++i) {
-    const json& it = j["items"][i];
-    std::string ptr = "/items/" + std::to_string(i);
-    r.keys(it, ptr, {"id", "files"});
-    Item item;
-    if (!it.contains("id")) r.fail(ptr, "missing 'id'");
-    item.id = r.str(it["id"], ptr + "/id");
-    if (it.contains("files") && (!it["files"].is_array() || it["files"].empty()))
-      r.fail(ptr + "/files",
-             "expected the item's file names (a non-empty array), or no 'files' to discover them");
-    for (std::size_t k = 0; it.contains("files") && k < it["files"].size(); ++k)
-      item.files.push_back(r.str(it["files"][k], ptr + "/files/" + std::to_string(k)));
-    p.items.push_back(std::move(item));
-  }
-  if (j.contains("missing_item_id"))
-    p.missing_item_id = r.str(j["missing_item_id"], "/missing_item_id");
-  for (const auto& item : p.items)
-    if (item.id == p.missing_item_id) r.fail("/missing_item_id", "this id names one of the items");
+  read_instances(r, j, spec, p);
+  if (j.contains("missing_instance_id") && j.contains("missing_item_id"))
+    r.fail("/missing_item_id",
+           "give 'missing_instance_id' only ('missing_item_id' is its deprecated name)");
+  for (const char* key : {"missing_instance_id", "missing_item_id"})
+    if (j.contains(key)) p.missing_instance_id = r.str(j[key], std::string("/") + key);
+  for (const auto& [_, list] : p.instances)
+    for (const auto& inst : list)
+      if (inst.id == p.missing_instance_id)
+        r.fail(j.contains("missing_item_id") ? "/missing_item_id" : "/missing_instance_id",
+               "this id names one of the profile's instances");
   if (j.contains("tls")) {
     r.keys(j["tls"], "/tls", {"verify", "ca_file"});
     if (j["tls"].contains("verify")) {

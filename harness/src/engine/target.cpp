@@ -166,18 +166,47 @@ Target open_target(const RunConfig& config) {
   return target;
 }
 
+namespace {
+
+// A well-typed value: a structure's always-present fields filled in, an enum's first value.
+json filler(const spec::Spec& spec, const spec::TypeRef& t) {
+  using K = spec::TypeRef::Kind;
+  switch (t.kind) {
+    case K::Long:
+      return 0;
+    case K::Boolean:
+      return false;
+    case K::List:
+      return json::array();
+    case K::Named: {
+      const spec::TypeDef* td = spec.find_type(t.target);
+      if (!td) return json::object();
+      if (td->kind == spec::TypeDef::Kind::Enum) return td->values.front();
+      json obj = json::object();
+      for (const auto& f : td->fields)
+        if (f.always) obj[f.name] = filler(spec, f.type);
+      return obj;
+    }
+    default:
+      return "conformance discovery";
+  }
+}
+
+}  // namespace
+
 void discover_children(const spec::Spec& spec, Profile& profile) {
-  bool needed = std::any_of(profile.items.begin(), profile.items.end(),
-                            [](const Item& i) { return i.files.empty(); });
+  const Resource* child = nullptr;
+  for (const auto& [_, r] : spec.resources)
+    if (r.kind == Resource::Kind::Child) child = &r;
+  if (!child || !profile.instances.count(child->members_from)) return;
+  auto& from = profile.instances.at(child->members_from);
+  bool needed = std::any_of(from.begin(), from.end(),
+                            [](const ExternalInstance& i) { return i.members.empty(); });
   if (!needed) return;
   // The roles: an operation that creates a managed instance from an external id,
   // one that lists its children, one that removes it.
   const Operation *creator = nullptr, *lister = nullptr, *remover = nullptr;
   const spec::Effect* create = nullptr;
-  const Resource* child = nullptr;
-  for (const auto& [_, r] : spec.resources)
-    if (r.kind == Resource::Kind::Child) child = &r;
-  if (!child) return;
   for (const Operation* op : spec.operations())
     for (const auto& e : op->effects) {
       if (e.kind == spec::Effect::Kind::Create && e.resource == child->parent)
@@ -191,8 +220,10 @@ void discover_children(const spec::Spec& spec, Profile& profile) {
                     : decltype(create->fields.end()){};
   if (!creator || !lister || !remover || via == create->fields.end() ||
       via->second.kind != spec::ValueExpr::Kind::Param)
-    throw TargetError(
-        "the profile lists no file names, and the spec gives no way to discover them");
+    throw TargetError("the profile lists no members of a " + child->members_from +
+                      " instance, and the spec "
+                      "gives no way to discover its " +
+                      child->name + " members");
   const spec::Binding& binding = spec.bindings.at(profile.binding);
   Transport transport(profile);
   std::string token;
@@ -201,11 +232,16 @@ void discover_children(const spec::Spec& spec, Profile& profile) {
   } catch (const std::exception& e) {
     throw TargetError(e.what());
   }
-  for (auto& item : profile.items) {
-    if (!item.files.empty()) continue;
-    // create: put the item id at the dotted parameter path the spec names.
+  for (auto& item : from) {
+    if (!item.members.empty()) continue;
+    // create: put the item id at the dotted parameter path the spec names; the other
+    // required parameters get a well-typed value (discovery has no reason to choose).
     json args = json::object();
     const std::string& path = via->second.param;
+    for (const Param& p : creator->params)
+      if (p.required && p.name != path.substr(0, path.find('.')))
+        args[p.name] = p.type.kind == spec::TypeRef::Kind::Long ? json(p.min.value_or(0))
+                                                                : filler(spec, p.type);
     json* at = &args;
     std::size_t start = 0;
     for (auto dot = path.find('.'); dot != std::string::npos;
@@ -215,20 +251,22 @@ void discover_children(const spec::Spec& spec, Profile& profile) {
     Decoded made =
         decode(spec, binding, *creator, transport.send(encode(binding, *creator, args, token)));
     if (made.kind != Decoded::Kind::Success || !made.result.is_string())
-      throw TargetError("discovering the files of item " + item.id + ": " + creator->full_name +
-                        " failed (HTTP " + std::to_string(made.status) + ")");
+      throw TargetError("discovering the members of " + child->members_from + " " + item.id + ": " +
+                        creator->full_name + " failed (HTTP " + std::to_string(made.status) + ")");
     std::string id = made.result.get<std::string>();
     Decoded listed = decode(
         spec, binding, *lister,
         transport.send(encode(binding, *lister, {{lister->returns.parent_param, id}}, token)));
     transport.send(encode(binding, *remover, {{remover->effects.front().param, id}}, token));
     if (listed.kind != Decoded::Kind::Success || !listed.result.is_array())
-      throw TargetError("discovering the files of item " + item.id + ": " + lister->full_name +
-                        " failed (HTTP " + std::to_string(listed.status) + ")");
+      throw TargetError("discovering the members of " + child->members_from + " " + item.id + ": " +
+                        lister->full_name + " failed (HTTP " + std::to_string(listed.status) + ")");
     for (const auto& f : listed.result)
       if (f.is_object() && f.contains(child->key) && f[child->key].is_string())
-        item.files.push_back(f[child->key].get<std::string>());
-    if (item.files.empty()) throw TargetError("item " + item.id + " has no files to download");
+        item.members.push_back(f[child->key].get<std::string>());
+    if (item.members.empty())
+      throw TargetError(child->members_from + " " + item.id + " has no " + child->name +
+                        " members");
   }
 }
 

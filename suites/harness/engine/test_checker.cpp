@@ -19,8 +19,8 @@ struct Fixture {
   engine::Model pre;
   Fixture() {
     profile.users = {{"alice", "x", {}}, {"bob", "y", {}}};
-    profile.items = {{"item-1", {"a.ovf"}}};
-    profile.missing_item_id = "item-missing";
+    profile.instances["LibraryItem"] = {{"item-1", {"a.ovf"}}};
+    profile.missing_instance_id = "item-missing";
     profile.clock_control = "http://control";
     pre = engine::initial_model(spec, profile, engine::Strictness::inferred);
     Call c = create();

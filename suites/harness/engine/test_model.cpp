@@ -18,8 +18,8 @@ struct Fixture {
   Fixture() {
     profile.users = {{"alice", "x", std::vector<std::string>{}},
                      {"bob", "y", std::vector<std::string>{}}};
-    profile.items = {{"item-1", {"a.ovf", "a.vmdk"}}, {"item-2", {"b.iso"}}};
-    profile.missing_item_id = "item-missing";
+    profile.instances["LibraryItem"] = {{"item-1", {"a.ovf", "a.vmdk"}}, {"item-2", {"b.iso"}}};
+    profile.missing_instance_id = "item-missing";
     profile.session_timeout_s = 300;
     profile.prepare_timeout_s = 5;
     profile.clock_control = "http://control";

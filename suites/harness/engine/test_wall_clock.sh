@@ -34,8 +34,8 @@ rc=$?
 grep -q "PASSED" "$work/clean.out" || fail "no PASSED line"
 grep -q "alice-pass" "$work/clean.out" && fail "a password was printed"
 
-# Items without file names: the harness discovers them (create, File.list, delete).
-python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); [i.pop("files") for i in p["items"]]; json.dump(p, open(sys.argv[2], "w"))' \
+# Items without file names (members): the harness discovers them (create, File.list, delete).
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); [i.pop("members") for i in p["instances"]["LibraryItem"]]; json.dump(p, open(sys.argv[2], "w"))' \
   "$examples/profile-local-mock.json" "$work/no-files.json" || fail "could not write the profile"
 "$conformance" run --target "$url" --profile "$work/no-files.json" --seed 2 --sequences 5 --max-steps 8 \
   >"$work/discover.out" 2>&1

@@ -12,6 +12,7 @@
 #                        [--max-misbehaviours N]
 # RC 0 means the run must pass (CLAUSE is then ignored: use '-').
 set -u
+. "$(dirname "$0")/../server_url.sh"
 conformance=$1 hostile=$2 validate=$3 schemas=$4 profile=$5 work=$6 mode=$7 want_rc=$8 clause=$9
 shift 9
 max_seconds=60 max_sent='' max_rss='' max_bad=''
@@ -41,14 +42,7 @@ trap '[ -n "$spid" ] && kill "$spid" 2>/dev/null' EXIT
 
 "$hostile" --port 0 --mode "$mode" "${hostile_args[@]}" >server.out 2>server.err &
 spid=$!
-url=''
-for _ in $(seq 200); do
-  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' server.out 2>/dev/null | head -1)
-  [ -n "$url" ] && break
-  kill -0 $spid 2>/dev/null || break
-  sleep 0.05
-done
-[ -n "$url" ] || fail "hostile-server did not start"
+url=$(server_url server.out $spid) || fail "hostile-server did not start"
 
 export CONFORMANCE_ALICE_PASSWORD=alice-pass CONFORMANCE_BOB_PASSWORD=bob-pass
 start=$EPOCHREALTIME  # bash 5; no bc or GNU date needed

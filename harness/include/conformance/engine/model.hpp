@@ -217,7 +217,5 @@ bool consistent_replay(const Model& m, const Call& c);
 const nlohmann::json* arg_value(const Call& c, const std::string& path);
 // The instance a parameter names, or -1.
 int arg_instance(const Call& c, const std::string& param);
-// Items (external resource instances) by id, from the profile.
-const Item* find_item(const Profile& p, const std::string& id);
 
 }  // namespace conformance::engine

@@ -85,8 +85,9 @@ class Target {
 // profile's binding is not in the spec, TargetError when the target cannot be reached.
 Target open_target(const RunConfig& config);
 
-// Fills in the file names (child keys) of profile items that list none: for each,
-// creates an instance for the item, lists its children and removes it again, with
+// Fills in the member keys (child keys, e.g. file names) of the profile's external
+// instances that list none: for each, creates a managed instance referring to it, lists
+// its children and removes it again, with
 // the operations the spec gives those roles. Throws TargetError when it cannot.
 void discover_children(const spec::Spec& spec, Profile& profile);
 
