@@ -16,7 +16,7 @@ LeaseProbe::LeaseProbe(const RunConfig& config, std::shared_ptr<SharedIds> ids)
     : config_(config), ids_(std::move(ids)) {
   config_.events = nullptr;
   config_.on_exchange = nullptr;
-  if (config_.profile.virtual_clock() || config_.profile.items.empty()) return;
+  if (config_.profile.virtual_clock()) return;
   const spec::Spec& spec = *config_.spec;
   for (const auto& [_, r] : spec.resources)
     if (r.lease) resource_ = &r;
@@ -40,7 +40,14 @@ LeaseProbe::LeaseProbe(const RunConfig& config, std::shared_ptr<SharedIds> ids)
         op->returns.kind == spec::Returns::Kind::Child &&
         op->returns.resource == advancer_->returns.resource)
       child_getter_ = op;
-  if (!child_getter_ || config_.profile.items.front().files.empty()) advancer_ = nullptr;
+  // The external instance the create names (e.g. a library item), from the profile.
+  if (creator_)
+    for (const auto& p : creator_->preconditions)
+      if (p.check == spec::Precondition::Check::Exists && p.param == item_param_ &&
+          !config_.profile.instances_of(p.resource).empty())
+        external_ = &config_.profile.instances_of(p.resource).front();
+  if (!external_) creator_ = nullptr;
+  if (!child_getter_ || !external_ || external_->members.empty()) advancer_ = nullptr;
 }
 
 LeaseProbe::~LeaseProbe() {
@@ -101,7 +108,7 @@ bool LeaseProbe::cycle(Sut& sut) {
     dot = item_param_.find('.', start);
     path.push_back(item_param_.substr(start, dot == std::string::npos ? dot : dot - start));
   }
-  json value = config_.profile.items.front().id;
+  json value = external_->id;
   for (std::size_t k = path.size(); k-- > 1;)
     value = json{{path[k], value}};
   const std::string& top = path.front();
@@ -116,7 +123,7 @@ bool LeaseProbe::cycle(Sut& sut) {
   // The child's completion, on the way: advanced now, read back once its deadline passed.
   auto child_args = [&](const spec::Operation& op) {
     std::map<std::string, Arg> a{{op.returns.parent_param, instance(i)}};
-    a[op.returns.param] = Arg{Arg::Kind::Value, config_.profile.items.front().files.front(), -1};
+    a[op.returns.param] = Arg{Arg::Kind::Value, external_->members.front(), -1};
     return a;
   };
   std::int64_t child_due =

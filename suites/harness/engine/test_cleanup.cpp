@@ -33,10 +33,10 @@ struct NoResetMock {
     profile.users = {{"alice", "alice-pass", std::vector<std::string>{}},
                      {"bob", "bob-pass", std::vector<std::string>{}}};
     for (const auto& item : server.options().items) {
-      engine::Item it{item.id, {}};
+      engine::ExternalInstance it{item.id, {}};
       for (const auto& f : item.files)
-        it.files.push_back(f.name);
-      profile.items.push_back(it);
+        it.members.push_back(f.name);
+      profile.instances["LibraryItem"].push_back(it);
     }
     profile.session_timeout_s = 300;
     profile.prepare_timeout_s = 1;
@@ -58,8 +58,9 @@ struct NoResetMock {
     return engine::decode(shipped(), binding, *o, t.send(engine::encode(binding, *o, args, token)));
   }
   std::string create(const std::string& user) {
-    auto d = call("DownloadSession.create", user,
-                  {{"create_spec", {{"library_item_id", profile.items.at(0).id}}}});
+    auto d = call(
+        "DownloadSession.create", user,
+        {{"create_spec", {{"library_item_id", profile.instances_of("LibraryItem").at(0).id}}}});
     BOOST_REQUIRE(d.kind == engine::Decoded::Kind::Success);
     return d.result.get<std::string>();
   }

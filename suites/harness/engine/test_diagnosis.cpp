@@ -52,7 +52,7 @@ BOOST_AUTO_TEST_CASE(a_cancel_that_does_not_cancel_is_blamed_on_the_cancel_not_t
   engine::RunConfig cfg;
   cfg.spec = &shipped();
   cfg.profile = mock.profile;
-  json item = {{"library_item_id", mock.profile.items.at(0).id}};
+  json item = {{"library_item_id", mock.profile.instances_of("LibraryItem").at(0).id}};
   std::vector<json> cmds = {
       engine::call_to_json(call("DownloadSession.create", 0, {{"create_spec", value(item)}})),
       engine::call_to_json(
@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(a_session_gone_before_its_expiration_is_the_lease_clause) {
   engine::RunConfig cfg;
   cfg.spec = &shipped();
   cfg.profile = mock.profile;
-  const auto& item = mock.profile.items.at(0);
+  const auto& item = mock.profile.instances_of("LibraryItem").at(0);
   std::vector<json> cmds = {
       engine::call_to_json(call("DownloadSession.create", 0,
                                 {{"create_spec", value({{"library_item_id", item.id}})}})),
@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(a_session_gone_before_its_expiration_is_the_lease_clause) {
           static_cast<std::int64_t>(*mock.profile.session_timeout_s * 1000 * 0.75)),
       engine::call_to_json(
           call("File.prepare", 0,
-               {{"download_session_id", instance(0)}, {"file_name", value(item.files.at(0))}}))};
+               {{"download_session_id", instance(0)}, {"file_name", value(item.members.at(0))}}))};
   engine::Failure f = failure_of(cfg, cmds);
   auto d = engine::diagnose(cfg, f);
   BOOST_REQUIRE(d);
@@ -106,7 +106,8 @@ BOOST_AUTO_TEST_CASE(nothing_is_diagnosed_when_the_sequence_passes) {
   engine::TraceStep s;
   s.command = engine::call_to_json(
       call("DownloadSession.create", 0,
-           {{"create_spec", value({{"library_item_id", mock.profile.items.at(0).id}})}}));
+           {{"create_spec",
+             value({{"library_item_id", mock.profile.instances_of("LibraryItem").at(0).id}})}}));
   f.trace = {s};
   BOOST_TEST(!engine::diagnose(cfg, f));
   engine::diagnose_failure(cfg, f);

@@ -53,7 +53,8 @@ class LeaseProbe {
   // A child's completion deadline, probed on the way: the operation that advances a child
   // (File.prepare) and the one that reads it back (File.get); null where the spec has none.
   const spec::Operation *advancer_ = nullptr, *child_getter_ = nullptr;
-  std::string item_param_;  // dotted parameter path of the create's external id
+  std::string item_param_;                      // dotted parameter path of the create's external id
+  const ExternalInstance* external_ = nullptr;  // the one it names (in config_.profile)
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
