@@ -75,9 +75,9 @@ RunResult rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) {
     rc.events = &round;
     return run(rc);
   }
-  // One lease probe for every round: a long session timeout needs longer than a round.
+  // One lease probe for every round (started by the first): a long session timeout needs
+  // longer than a round.
   auto probe = std::make_shared<LeaseProbe>(cfg, std::make_shared<SharedIds>());
-  probe->start();
   cfg.lease_probe = probe;
   auto last_checkpoint = started;
   for (std::uint64_t i = 0; !*cfg.stop && since(started) < c.duration_s; ++i) {

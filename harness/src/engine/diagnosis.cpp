@@ -1,7 +1,6 @@
 // Blame the first divergence: a failure's minimal sequence replayed with read-backs.
 #include "conformance/engine/diagnosis.hpp"
 
-#include <chrono>
 #include <set>
 
 #include "conformance/engine/cleanup.hpp"
@@ -14,12 +13,6 @@ namespace conformance::engine {
 using nlohmann::json;
 
 namespace {
-
-std::int64_t epoch_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 class Diagnoser {
  public:
@@ -88,6 +81,10 @@ class Diagnoser {
     std::int64_t now = config_.profile.virtual_clock() ? sut_.mem.clock_base_ms + sut_.model.now_ms
                                                        : epoch_ms_now();
     if (now >= seen->second - sut_.model.tolerance_ms()) return;
+    // Removed by the effect that just moved it (nothing has read it since): that effect's
+    // clause, not the lease (regression_documented_variants_pass_and_blame_their_clause).
+    const InstanceModel& inst = sut_.model.instances[i];
+    if (inst.unobserved && inst.moved_by && inst.moved_ms == sut_.model.now_ms) return;
     if (!confirmed) {
       try {
         send(*roles_.getter, sut_.model.instances[i].owner, i);
@@ -157,6 +154,12 @@ std::optional<Diagnosis> diagnose(const RunConfig& given, const Failure& failure
 
 void diagnose_failure(const RunConfig& config, Failure& failure) {
   if (failure.violation.clause == "harness.internal") return;
+  // No complete answer: read-backs say nothing about it (and a hostile target's answers
+  // are not fetched again).
+  // Nor with --on-transport-error abort (nothing more is to be sent to such a target).
+  if (config.on_transport_error == OnTransportError::abort) return;
+  for (const auto& step : failure.trace)
+    if (step.outcome.rfind("transport", 0) == 0) return;
   std::optional<Diagnosis> d;
   try {
     d = diagnose(config, failure);

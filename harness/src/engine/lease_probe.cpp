@@ -16,7 +16,10 @@ LeaseProbe::LeaseProbe(const RunConfig& config, std::shared_ptr<SharedIds> ids)
     : config_(config), ids_(std::move(ids)) {
   config_.events = nullptr;
   config_.on_exchange = nullptr;
-  if (config_.profile.virtual_clock()) return;
+  // Not with --on-transport-error abort: nothing may be sent after the first transport error,
+  // which a prober in the background cannot promise.
+  if (config_.profile.virtual_clock() || config_.on_transport_error == OnTransportError::abort)
+    return;
   const spec::Spec& spec = *config_.spec;
   for (const auto& [_, r] : spec.resources)
     if (r.lease) resource_ = &r;
@@ -55,8 +58,27 @@ LeaseProbe::~LeaseProbe() {
 }
 
 void LeaseProbe::start() {
-  if (!creator_ || !renewer_ || !getter_ || thread_.joinable()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!creator_ || !renewer_ || !getter_ || started_ || stopping_) return;
+  started_ = true;
   thread_ = std::thread([this] { loop(); });
+}
+
+void LeaseProbe::await_first_cycle(double max_s) {
+  if (!thread_.joinable()) return;
+  std::int64_t T = static_cast<std::int64_t>((config_.profile.session_timeout_s
+                                                  ? *config_.profile.session_timeout_s
+                                                  : resource_->lease->timeout_seconds) *
+                                             1000);
+  std::int64_t cycle_ms =
+      T * 3 / 2 +
+      static_cast<std::int64_t>(
+          (3 * config_.profile.clock_tolerance_s + config_.profile.cleanup_grace_s) * 1000) +
+      1000;
+  if (cycle_ms > max_s * 1000) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, std::chrono::milliseconds(cycle_ms),
+               [this] { return cycles_ > 0 || ended_ || failed_ || stopping_; });
 }
 
 void LeaseProbe::stop() {
@@ -162,12 +184,21 @@ void LeaseProbe::loop() {
       }
       merge(coverage_, rec.coverage);
       if (failed_ || !done) break;
-      ++cycles_;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++cycles_;
+      }
+      cv_.notify_all();
     }
     target.sweep();
   } catch (const std::exception& e) {
     error_ = e.what();  // the target went away: the run's own calls will say so
   }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_ = true;
+  }
+  cv_.notify_all();
 }
 
 std::string LeaseProbe::summary() const {

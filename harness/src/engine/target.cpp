@@ -15,15 +15,11 @@ using spec::Operation;
 using spec::Param;
 using spec::Resource;
 
-namespace {
-
 std::int64_t epoch_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-}  // namespace
 
 Target::Target(const spec::Spec& spec, const Profile& profile)
     : spec_(spec), profile_(profile), binding_(spec.bindings.at(profile.binding)) {}

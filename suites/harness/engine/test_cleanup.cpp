@@ -6,18 +6,15 @@
 
 #include "conformance/engine/runner.hpp"
 #include "conformance/engine/wire.hpp"
-#include "conformance/spec/loader.hpp"
 #include "dsmock/server.hpp"
+#include "shipped_spec.hpp"
 
 using namespace conformance;
 using nlohmann::json;
 
 namespace {
 
-const spec::Spec& shipped() {
-  static const spec::Spec s = spec::load_spec(CONFORMANCE_DEFAULT_SPEC);
-  return s;
-}
+using testing::shipped;
 
 // The mock with a third user, carol, whom the profile does not name. Its clock is virtual
 // but the profile has no clock control: the run cleans up instead of resetting, and no

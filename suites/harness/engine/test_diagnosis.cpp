@@ -6,18 +6,15 @@
 #include "conformance/engine/command_json.hpp"
 #include "conformance/engine/diagnosis.hpp"
 #include "conformance/engine/replay.hpp"
-#include "conformance/spec/loader.hpp"
 #include "embedded_mock.hpp"
+#include "shipped_spec.hpp"
 
 using namespace conformance;
 using nlohmann::json;
 
 namespace {
 
-const spec::Spec& shipped() {
-  static const spec::Spec s = spec::load_spec(CONFORMANCE_DEFAULT_SPEC);
-  return s;
-}
+using testing::shipped;
 
 engine::Call call(const std::string& op, int user, std::map<std::string, engine::Arg> args) {
   engine::Call c;

@@ -18,8 +18,8 @@ fi
 grep -q 'Kill rate: 10/10 runs (100.0%)' "$work/matrix.md" \
   || { echo "FAIL: not 10/10 killed"; grep 'Kill rate' "$work/matrix.md"; fail=1; }
 grep -q 'no clock control' "$work/matrix.md" || { echo "FAIL: the document does not say wall clock"; fail=1; }
-# One sequence of one step ends before any wait or lease probe: the mutant survives, exit 1.
-"$tool" --wall-clock 2 --seeds 1 --no-pairs --clean-seeds 0 --binding api --fault never-expire \
+# One sequence of one step cannot create and cancel: the mutant survives, exit 1.
+"$tool" --wall-clock 2 --seeds 1 --no-pairs --clean-seeds 0 --binding api --fault cancel-stays-active \
   --sequences 1 --max-steps 1 --out "$work/survivor.md" 2>"$work/survivor.log"
 rc=$?
 [ $rc -eq 1 ] || { echo "FAIL: a survivor gave exit $rc, expected 1"; cat "$work/survivor.log"; fail=1; }

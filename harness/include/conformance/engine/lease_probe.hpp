@@ -28,7 +28,11 @@ class LeaseProbe {
   LeaseProbe& operator=(const LeaseProbe&) = delete;
 
   // Starts probing on its own thread, connection and logins; cycle after cycle until stop().
+  // Once: later calls, and calls after stop(), do nothing.
   void start();
+  // Waits until the first cycle is complete (or failed, or the probe ended), if a cycle takes
+  // at most `max_s` seconds: a short run still checks expiry once.
+  void await_first_cycle(double max_s);
   // Ends the waits at once and joins; idempotent.
   void stop();
   const std::shared_ptr<SharedIds>& ids() const { return ids_; }
@@ -58,11 +62,12 @@ class LeaseProbe {
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;
+  bool stopping_ = false, started_ = false;
   std::atomic<bool> failed_{false};
   std::optional<Failure> failure_;
   Coverage coverage_;
-  int cycles_ = 0;
+  int cycles_ = 0;  // guarded by mu_
+  bool ended_ = false;
   std::string error_;
 };
 

@@ -81,6 +81,9 @@ class Target {
   std::map<std::string, int> retired_;  // removed, or swept
 };
 
+// The wall clock, in epoch milliseconds.
+std::int64_t epoch_ms_now();
+
 // The target of a run or a replay, logged in. Throws std::invalid_argument when the
 // profile's binding is not in the spec, TargetError when the target cannot be reached.
 Target open_target(const RunConfig& config);
