@@ -1,13 +1,15 @@
 // The `conformance` command line. Exit codes (README, "Exit codes"):
 //   0 conforms / ok, 1 violations, 2 bad usage, spec or profile,
 //   3 target unreachable or login failed (or, with --on-transport-error abort, a
-//   request got no complete answer), 4 internal error.
+//   request got no complete answer), 4 internal error, 5 interrupted (incomplete: no
+//   violation found before Ctrl-C / SIGTERM; never a pass).
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +19,8 @@
 #include <sstream>
 
 #include "conformance/engine/campaign.hpp"
+#include "conformance/engine/preflight.hpp"
+#include "conformance/engine/selection.hpp"
 #include "conformance/engine/target.hpp"
 #include "conformance/reports/console.hpp"
 #include "conformance/reports/dot.hpp"
@@ -36,10 +40,23 @@ constexpr int kExitViolations = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitTarget = 3;
 constexpr int kExitInternal = 4;
+constexpr int kExitIncomplete = 5;
 
+// The first Ctrl-C / SIGTERM stops the run within a sequence step, with its reports
+// written; another one more than a second later ends the process at once (`timeout`
+// sends its signal twice at once: to the process and to its group).
 std::atomic<bool> g_stop{false};
+std::atomic<long long> g_first_signal_ns{0};
 extern "C" void on_signal(int) {
-  g_stop = true;
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  long long now = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  long long first = 0;
+  if (g_first_signal_ns.compare_exchange_strong(first, now)) {
+    g_stop = true;
+    return;
+  }
+  if (now - first > 1000000000LL) std::_Exit(kExitIncomplete);
 }
 
 struct UsageError : std::runtime_error {
@@ -66,7 +83,11 @@ struct RunOptions {
   std::string binding;
   std::string strictness = "inferred";
   std::uint64_t seed = 0;
+  std::string seed_text;
   bool seed_given = false;
+  int max_failures = 0;  // distinct failing clauses that end the run (0 = the budget ends it)
+  bool exit_first = false;
+  std::vector<std::string> include, exclude;
   int sequences = 200;
   int max_steps = 40;
   bool no_shrink = false;
@@ -97,6 +118,12 @@ std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
   if (o.strictness != "inferred") cmd << " --strictness " << o.strictness;
   if (o.on_transport_error != "finding") cmd << " --on-transport-error " << o.on_transport_error;
   if (o.delete_preexisting) cmd << " --delete-preexisting";
+  for (const auto& p : o.include)
+    cmd << " --include '" << p << "'";
+  for (const auto& p : o.exclude)
+    cmd << " --exclude '" << p << "'";
+  if (o.exit_first) cmd << " --exit-first";
+  if (o.max_failures > 0) cmd << " --max-failures " << o.max_failures;
   cmd << " --seed " << seed << " --sequences " << o.sequences << " --max-steps " << o.max_steps;
   return cmd.str();
 }
@@ -107,7 +134,41 @@ struct TargetSetup {
   engine::Profile profile;
 };
 
-void setup_target(TargetSetup& t, const spec::Spec& spec, const RunOptions& o) {
+// "mock", or an http(s) URL: anything else is bad usage.
+void check_target(const std::string& target) {
+  if (target == "mock") return;
+  if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
+    if (target.find_first_not_of("/", target.find("://") + 3) == std::string::npos)
+      throw UsageError("--target '" + target + "' names no host");
+    return;
+  }
+  throw UsageError("--target '" + target +
+                   "' is neither 'mock' nor an http:// or https:// URL (e.g. "
+                   "https://vcenter.example.com)");
+}
+
+// Prints what the preflight found; returns its exit code (0: nothing wrong).
+int report_preflight(const engine::PreflightReport& p, const RunOptions& o, bool verbose) {
+  if (verbose)
+    for (const auto& line : p.ok)
+      std::cout << "ok: " << line << "\n";
+  const std::string profile = o.profile.empty() ? std::string("(embedded mock)") : o.profile;
+  for (const auto& w : p.warnings)
+    std::cerr << "conformance: warning: profile " << profile << " " << w.field << ": " << w.message
+              << "\n";
+  for (const auto& problem : p.problems) {
+    if (problem.field == "/")  // the target itself: its message names the URL
+      std::cerr << "conformance: target " << problem.message << "\n";
+    else
+      std::cerr << "conformance: configuration error: profile " << profile << " " << problem.field
+                << ": " << problem.message << "\n";
+  }
+  return p.exit_code();
+}
+
+void setup_target(TargetSetup& t, const spec::Spec& spec, const RunOptions& o,
+                  int* preflight = nullptr, bool verbose = false) {
+  check_target(o.target);
   if (o.target == "mock") {
     if (!o.profile.empty())
       throw UsageError("--profile goes with --target URL, not with the embedded mock");
@@ -139,7 +200,21 @@ void setup_target(TargetSetup& t, const spec::Spec& spec, const RunOptions& o) {
     throw UsageError("binding '" + t.profile.binding + "' is not in the spec (it declares " +
                      known + ")");
   }
+  // The profile checked against the target before anything else is sent: a mistake
+  // in it is a configuration error, never a violation.
+  if (preflight) {
+    *preflight = report_preflight(engine::preflight(spec, t.profile), o, verbose);
+    if (*preflight) return;
+  }
   engine::discover_children(spec, t.profile);
+}
+
+engine::Selection select_clauses(const spec::Spec& spec, const RunOptions& o) {
+  try {
+    return engine::select(spec, o.include, o.exclude);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 }
 
 engine::RunConfig make_config(const spec::Spec& spec, const engine::Profile& profile,
@@ -158,6 +233,10 @@ engine::RunConfig make_config(const spec::Spec& spec, const engine::Profile& pro
   cfg.delete_preexisting = o.delete_preexisting;
   cfg.on_transport_error = o.on_transport_error == "abort" ? engine::OnTransportError::abort
                                                            : engine::OnTransportError::finding;
+  engine::Selection sel = select_clauses(spec, o);
+  for (const auto& [id, _] : sel.excluded_clauses)
+    cfg.tolerated.insert(id);
+  cfg.excluded_operations = sel.excluded_operations;
   return cfg;
 }
 
@@ -185,6 +264,7 @@ reports::RunInfo run_info(const RunOptions& o, const spec::Spec& spec,
   info.version = CONFORMANCE_VERSION;
   info.reproduce = reproduce_command(o, o.seed);
   info.secret_headers = {spec.bindings.at(profile.binding).session_header};
+  info.excluded = select_clauses(spec, o).excluded_clauses;
   return info;
 }
 
@@ -201,12 +281,98 @@ class ReproduceLine : public engine::Reporter {
   const RunOptions& o_;
 };
 
+// A target that cannot be reached: the URL, what failed, and a hint when it is the
+// transport's (TLS, connection, timeout).
+std::string target_message(const std::string& target, const std::string& what) {
+  bool http_answer = what.find("HTTP ") != std::string::npos;
+  if (target == "mock" || http_answer) return "target " + target + ": " + what;
+  return "target " + engine::explain_transport_error(target, what);
+}
+
+// A file a report will be written to: its directory must exist and be writable, and
+// the file itself, if it exists, a writable regular file.
+void check_output_file(const std::string& flag, const std::string& path) {
+  if (path.empty()) return;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p(path);
+  fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  if (fs::is_directory(p, ec)) throw UsageError(flag + " " + path + ": is a directory");
+  if (!fs::is_directory(dir, ec))
+    throw UsageError(flag + " " + path + ": directory " + dir.string() + " does not exist");
+  if (access(dir.c_str(), W_OK | X_OK) != 0)
+    throw UsageError(flag + " " + path + ": directory " + dir.string() + " is not writable");
+  if (fs::exists(p, ec) && access(p.c_str(), W_OK) != 0)
+    throw UsageError(flag + " " + path + ": the file exists and is not writable");
+}
+
+// A directory failures are saved in: it exists (writable), or it can be created.
+void check_output_dir(const std::string& flag, const std::string& path) {
+  if (path.empty()) return;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p(path);
+  if (fs::exists(p, ec)) {
+    if (!fs::is_directory(p, ec)) throw UsageError(flag + " " + path + ": not a directory");
+    if (access(p.c_str(), W_OK | X_OK) != 0)
+      throw UsageError(flag + " " + path + ": the directory is not writable");
+    return;
+  }
+  fs::path parent = fs::absolute(p, ec).parent_path();
+  while (!parent.empty() && !fs::exists(parent, ec) && parent != parent.root_path())
+    parent = parent.parent_path();
+  if (!fs::is_directory(parent, ec) || access(parent.c_str(), W_OK | X_OK) != 0)
+    throw UsageError(flag + " " + path + ": cannot be created (" + parent.string() +
+                     " is not a writable directory)");
+}
+
+// Every path the run writes or reads, checked before the first call: a mistake costs
+// no run.
+void check_paths(const RunOptions& o, const ReportFiles& files) {
+  check_output_file("--junit", files.junit);
+  check_output_file("--markdown", files.markdown);
+  check_output_file("--dot", files.dot);
+  check_output_dir("--traces", files.traces);
+  std::error_code ec;
+  if (!o.regressions.empty() && !std::filesystem::is_directory(o.regressions, ec))
+    throw UsageError("--regressions " + o.regressions + ": not a directory");
+}
+
+std::string budget_of(const RunOptions& o, double duration_s) {
+  std::ostringstream b;
+  if (duration_s > 0)
+    b << duration_s << " s (fuzz"
+      << (o.max_calls > 0 ? ", at most " + std::to_string(o.max_calls) + " calls" : "") << ")";
+  else
+    b << o.sequences << " passing sequences of at most " << o.max_steps << " steps";
+  if (o.exit_first)
+    b << "; stops at the first failure (--exit-first)";
+  else if (o.max_failures > 0)
+    b << "; stops after " << o.max_failures << " failing clauses";
+  else
+    b << "; keeps going after failures";
+  return b.str();
+}
+
+// Whether a clause the run checks was violated (with or without a minimal sequence).
+bool violated(const engine::RunResult& r, const engine::RunConfig& cfg) {
+  if (!r.failures.empty()) return true;
+  for (const auto& [clause, n] : r.coverage.violations)
+    if (n > 0 && !cfg.tolerated.count(clause)) return true;
+  return false;
+}
+
 int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   auto spec = spec::load_spec(o.spec);
+  check_paths(o, files);
+  select_clauses(spec, o);
   TargetSetup target;
-  setup_target(target, spec, o);
+  int preflight = 0;
+  setup_target(target, spec, o, &preflight);
+  if (preflight) return preflight;
   if (!o.seed_given) o.seed = std::random_device{}() * 4294967296ULL + std::random_device{}();
   reports::RunInfo info = run_info(o, spec, target.profile);
+  info.budget = budget_of(o, duration_s);
 
   engine::CampaignConfig campaign;
   campaign.run = make_config(spec, target.profile, o);
@@ -215,13 +381,14 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   campaign.duration_s = duration_s;
   campaign.max_calls = o.max_calls;
   campaign.min_coverage = o.min_coverage;
+  campaign.max_failures = o.exit_first ? 1 : o.max_failures;
 
   // Reporters, in the order they hear each event.
   engine::MultiReporter reporters;
   ReproduceLine reproduce(info, o);
   reporters.add(reproduce);
   reports::ProgressReporter progress;
-  if (duration_s > 0 && isatty(STDERR_FILENO)) reporters.add(progress);
+  if (isatty(STDERR_FILENO)) reporters.add(progress);
   reports::ConsoleReporter console(std::cout, spec, info, files.traces);
   reporters.add(console);
   std::optional<reports::JunitReporter> junit;
@@ -237,13 +404,30 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
     engine::CampaignResult r = engine::run_campaign(campaign, reporters);
     if (r.internal_error()) return kExitInternal;
     if (r.result.aborted) return kExitTarget;
-    bool failed = r.regressions_failing > 0 || r.result.failure || !r.flaky.empty() ||
-                  (o.min_coverage && r.never_reached > 0);
-    return failed ? kExitViolations : kExitOk;
+    bool failed = r.regressions_failing > 0 || violated(r.result, campaign.run) ||
+                  !r.flaky.empty() || (o.min_coverage && r.never_reached > 0);
+    if (failed) return kExitViolations;
+    return r.result.interrupted ? kExitIncomplete : kExitOk;
   } catch (const engine::TargetError& e) {
-    std::cerr << "conformance: target " << o.target << ": " << e.what() << "\n";
+    std::cerr << "conformance: " << target_message(o.target, e.what()) << "\n";
     return kExitTarget;
   }
+}
+
+int doctor_command(const RunOptions& o) {
+  if (o.target == "mock" && o.profile.empty())
+    std::cout << "checking the embedded mock (give --target URL --profile FILE for a server)\n";
+  auto spec = spec::load_spec(o.spec);
+  TargetSetup target;
+  int code = 0;
+  try {
+    setup_target(target, spec, o, &code, true);
+  } catch (const engine::TargetError& e) {
+    std::cerr << "conformance: " << target_message(o.target, e.what()) << "\n";
+    return kExitTarget;
+  }
+  if (code == 0) std::cout << "doctor: the profile agrees with the target\n";
+  return code;
 }
 
 int replay_command(const std::vector<std::string>& paths, RunOptions o) {
@@ -270,7 +454,7 @@ int replay_command(const std::vector<std::string>& paths, RunOptions o) {
     try {
       if (engine::replay_saved(cfg, reports::saved_trace(t), console)) exit_code = kExitViolations;
     } catch (const engine::TargetError& e) {
-      std::cerr << "conformance: target " << ro.target << ": " << e.what() << "\n";
+      std::cerr << "conformance: " << target_message(ro.target, e.what()) << "\n";
       return kExitTarget;
     }
   }
@@ -337,14 +521,30 @@ int main(int argc, char** argv) {
     cmd->add_flag("--insecure", o.insecure, "do not verify the target's TLS certificate");
   };
   auto add_run_options = [](CLI::App* cmd, RunOptions& o, ReportFiles& files) {
-    cmd->add_option("--seed", o.seed, "seed (default: random, printed)");
-    cmd->add_option("--max-steps", o.max_steps, "longest sequence")
-        ->check(CLI::PositiveNumber)
+    cmd->add_option("--seed", o.seed_text,
+                    "seed, a whole number from 0 to 18446744073709551615 (default: random, "
+                    "printed)");
+    cmd->add_option("--max-steps", o.max_steps, "longest sequence (1 to 10000)")
+        ->check(CLI::Range(1, 10000))
         ->capture_default_str();
-    cmd->add_flag("--no-shrink", o.no_shrink, "report the first failing sequence as found");
-    cmd->add_option("--shrink-budget", o.shrink_budget, "seconds to spend shrinking a failure")
-        ->check(CLI::NonNegativeNumber)
+    cmd->add_flag("--no-shrink", o.no_shrink, "report each failing sequence as found");
+    cmd->add_option("--shrink-budget", o.shrink_budget,
+                    "seconds to spend shrinking each failure (0 to 86400)")
+        ->check(CLI::Range(0.0, 86400.0))
         ->capture_default_str();
+    cmd->add_option("--max-failures", o.max_failures,
+                    "end the run once this many distinct clauses have failed (0 = no limit: "
+                    "keep going until the budget is spent; 0 to 10000)")
+        ->check(CLI::Range(0, 10000))
+        ->capture_default_str();
+    cmd->add_flag("--exit-first", o.exit_first,
+                  "stop at the first failure (the same as --max-failures 1)");
+    cmd->add_option("--include", o.include,
+                    "check only the clauses whose id or operation matches this glob "
+                    "(repeatable; e.g. 'cancel.*', 'DownloadSession.get')");
+    cmd->add_option("--exclude", o.exclude,
+                    "leave out the clauses whose id matches this glob, or an operation (never "
+                    "called) and its clauses (repeatable)");
     cmd->add_option("--regressions", o.regressions,
                     "directory of saved traces to replay before the run");
     cmd->add_flag("--min-coverage", o.min_coverage,
@@ -374,8 +574,8 @@ int main(int argc, char** argv) {
       app.add_subcommand("run", "Generate call sequences and check a target against the spec");
   add_target_options(run_cmd, ro);
   add_run_options(run_cmd, ro, run_files);
-  run_cmd->add_option("--sequences", ro.sequences, "passing sequences wanted")
-      ->check(CLI::PositiveNumber)
+  run_cmd->add_option("--sequences", ro.sequences, "passing sequences wanted (1 to 10000000)")
+      ->check(CLI::Range(1, 10000000))
       ->capture_default_str();
 
   RunOptions fo;
@@ -391,7 +591,15 @@ int main(int argc, char** argv) {
       ->add_option("--max-calls", fo.max_calls,
                    "also end after this many calls (0 = no limit; the benchmark's memory runs)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0L, 1000000000000L));
+
+  RunOptions dro;
+  auto* doctor_cmd = app.add_subcommand(
+      "doctor",
+      "Check a profile against its target: users log in, items and files exist, clock "
+      "control answers, the session timeout agrees with expiration_time (exit 0 if so; 2 for "
+      "a profile mistake, 3 when the target cannot be reached or a login fails)");
+  add_target_options(doctor_cmd, dro);
 
   RunOptions rpo;
   std::vector<std::string> replay_paths;
@@ -410,6 +618,24 @@ int main(int argc, char** argv) {
   }
   ro.seed_given = run_cmd->count("--seed") > 0;
   fo.seed_given = fuzz_cmd->count("--seed") > 0;
+  for (RunOptions* o : {&ro, &fo})
+    if (o->seed_given) {
+      const std::string& t = o->seed_text;
+      bool digits =
+          !t.empty() && t.size() <= 20 && t.find_first_not_of("0123456789") == std::string::npos;
+      if (digits) {
+        try {
+          o->seed = std::stoull(t);
+        } catch (const std::exception&) {
+          digits = false;
+        }
+      }
+      if (!digits) {
+        std::cerr << "conformance: --seed '" << t
+                  << "': expected a whole number from 0 to 18446744073709551615\n";
+        return kExitUsage;
+      }
+    }
   rpo.target_given = replay_cmd->count("--target") > 0;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -419,6 +645,7 @@ int main(int argc, char** argv) {
     if (run_cmd->parsed()) return run(ro, run_files);
     if (fuzz_cmd->parsed()) return run(fo, fuzz_files, parse_duration(duration));
     if (replay_cmd->parsed()) return replay_command(replay_paths, rpo);
+    if (doctor_cmd->parsed()) return doctor_command(dro);
   } catch (const conformance::spec::SpecError& e) {
     std::cerr << "conformance: invalid spec: " << e.what() << "\n";
     return kExitUsage;

@@ -20,8 +20,8 @@ MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
   auto mock = s.wall_clock_timeout > 0
                   ? cli::start_wall_clock_mock(faults, binding, s.wall_clock_timeout, variants)
                   : cli::start_embedded_mock(faults, binding, 2, variants);
-  // The campaign users run (without regressions or a time budget): one run, its
-  // failure re-checked.
+  // The campaign users run (without regressions or a time budget), stopping at its
+  // first failure (max_failures 1, --exit-first: what is measured), re-checked.
   engine::CampaignConfig c;
   c.run.spec = &spec;
   c.run.profile = mock.profile;
@@ -40,7 +40,7 @@ MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
     if (n > 0) o.clauses_reached.push_back(id);
   o.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // A flaky failure fails the run too (conformance exits 1).
-  const engine::Failure* failure = r.failure                 ? &*r.failure
+  const engine::Failure* failure = r.failure()               ? r.failure()
                                    : !campaign.flaky.empty() ? &campaign.flaky.front()
                                                              : nullptr;
   if (failure) {

@@ -50,13 +50,40 @@ const std::vector<FaultInfo>& fault_catalogue() {
        "prepare leaves the file at PREPARE_REQUESTED forever"},
       {"file-unknown-name-ok", "file.get.requires_known_file",
        "File.get with an unknown file name answers 200 with an UNPREPARED file of that name"},
+      {"rpc-bare-optional", "jsonrpc.optional_wrapped",
+       "JSON-RPC answers carry optional values bare, without {\"OPTIONAL\": ...}", "jsonrpc"},
+      {"rpc-unwrapped-structure", "jsonrpc.structure_wrapped",
+       "JSON-RPC answers carry structures as bare field objects, without {\"STRUCTURE\": ...}",
+       "jsonrpc"},
+      {"rpc-datetime-offset", "jsonrpc.datetime_millis_z",
+       "JSON-RPC answers carry date-times as YYYY-MM-DDThh:mm:ss.sss+00:00 (RFC 3339, not the "
+       "Z form)",
+       "jsonrpc"},
+      {"rpc-error-http-status", "jsonrpc.errors_at_http_200",
+       "JSON-RPC service errors come back with the REST status of the error (404, 400, ...), "
+       "not 200",
+       "jsonrpc"},
+      {"rpc-id-not-echoed", "jsonrpc.id_echoed",
+       "JSON-RPC answers carry the id \"0\", not the "
+       "request's",
+       "jsonrpc"},
+      {"rpc-void-empty-object", "jsonrpc.void_output_null",
+       "void JSON-RPC operations answer \"output\": {} instead of null", "jsonrpc"},
+      {"rpc-any-version", "jsonrpc.rejects_wrong_version",
+       "a JSON-RPC request with another \"jsonrpc\" than \"2.0\" is served", "jsonrpc"},
+      {"rpc-no-version", "jsonrpc.envelope", "JSON-RPC answers have no \"jsonrpc\" member",
+       "jsonrpc"},
+      {"rpc-unknown-service-protocol-error", "jsonrpc.rejects_unknown_service",
+       "an unknown serviceId gets the JSON-RPC error -32601 instead of result.error "
+       "OPERATION_NOT_FOUND",
+       "jsonrpc"},
   };
   return catalogue;
 }
 
 namespace detail {
 
-static_assert(static_cast<int>(Fault::Count_) == 21);
+static_assert(static_cast<int>(Fault::Count_) == 30);
 static_assert(static_cast<int>(Fault::Count_) <= 64);
 
 Faults::Faults(const std::set<std::string>& names) {

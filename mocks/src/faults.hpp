@@ -28,6 +28,16 @@ enum class Fault {
   TokenRace,
   FilePrepareStuck,
   FileUnknownNameOk,
+  // The JSON-RPC binding only (POST /api).
+  RpcBareOptional,
+  RpcUnwrappedStructure,
+  RpcDatetimeOffset,
+  RpcErrorHttpStatus,
+  RpcIdNotEchoed,
+  RpcVoidEmptyObject,
+  RpcAnyVersion,
+  RpcNoVersion,
+  RpcUnknownServiceProtocolError,
   Count_
 };
 

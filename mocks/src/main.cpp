@@ -50,8 +50,10 @@ bool to_millis(double seconds, const char* flag, std::chrono::milliseconds& out,
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Mock vSphere Content Library download-session REST server (/api and /rest)",
-               "download-session-mock"};
+  CLI::App app{
+      "Mock vSphere Content Library download-session server (/api, /rest and JSON-RPC at POST "
+      "/api)",
+      "download-session-mock"};
   dsmock::Options opts;
   std::string users, fixtures, clock = "wall", tls_cert, tls_key;
   double session_timeout = 300, prepare_delay = 0;

@@ -176,6 +176,13 @@ struct Server::Impl {
       detail::Ctx ctx{req, res, *store, req.method == "HEAD" ? "GET" : req.method, base_url(req)};
       if (detail::starts_with(req.path, "/mock/v1/")) return handle_mock(ctx, ranges);
       std::optional<detail::Route> route;
+      if (req.path == "/api") {  // the JSON-RPC binding
+        if (ctx.method != "POST") detail::not_allowed(ctx, "POST");
+        detail::Reply reply = detail::serve_jsonrpc(ctx);
+        res.status = reply.status;
+        if (reply.body) res.set_content(detail::to_wire(*reply.body), variants.json_type());
+        return;
+      }
       if (b == Binding::Rest) {
         route = detail::match_rest(ctx);
       } else if (detail::starts_with(req.path, "/api/")) {

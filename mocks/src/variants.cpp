@@ -337,6 +337,27 @@ const std::vector<VariantInfo>& variant_catalogue() {
        "or foreign session, for keep_alive, cancel, fail, File.prepare and /rest File.get: "
        "body-first = 400 INVALID_REQUEST; session-first = the session is looked up first: 404 "
        "NOT_FOUND"},
+      {"rpc-unknown-operation",
+       "result-error",
+       {"result-error", "method-not-found"},
+       {"jsonrpc.rejects_unknown_service", "jsonrpc.rejects_unknown_operation"},
+       {"method-not-found"},
+       "JSON-RPC call of an unknown serviceId or operationId: result-error = result.error "
+       "OPERATION_NOT_FOUND; method-not-found = the JSON-RPC error -32601"},
+      {"rpc-missing-params",
+       "invalid-params",
+       {"invalid-params", "result-error"},
+       {"jsonrpc.rejects_missing_params"},
+       {"result-error"},
+       "JSON-RPC invoke without params: invalid-params = the JSON-RPC error -32602; result-error = "
+       "result.error INVALID_REQUEST"},
+      {"rpc-input-encoding",
+       "strict",
+       {"strict", "lenient"},
+       {"jsonrpc.rejects_unwrapped_input"},
+       {"lenient"},
+       "a JSON-RPC input that is not {\"STRUCTURE\": {\"operation-input\": ...}}: strict = "
+       "result.error INVALID_ARGUMENT; lenient = a bare object is read as the operation input"},
   };
   return catalogue;
 }
@@ -446,6 +467,9 @@ Variants::Variants(const std::map<std::string, std::string>& chosen) {
   json_utf8 = index("content-type") == 1;
   rest_bare_id = index("rest-bare-id") == 1;
   session_first = index("body-check-order") == 1;
+  rpc_unknown_method_not_found = index("rpc-unknown-operation") == 1;
+  rpc_missing_params_result = index("rpc-missing-params") == 1;
+  rpc_lenient_input = index("rpc-input-encoding") == 1;
 }
 
 }  // namespace detail

@@ -66,6 +66,9 @@ struct Variants {
   bool json_utf8 = false;                                         // content-type
   bool rest_bare_id = false;                                      // rest-bare-id
   bool session_first = false;                                     // body-check-order
+  bool rpc_unknown_method_not_found = false;                      // rpc-unknown-operation
+  bool rpc_missing_params_result = false;                         // rpc-missing-params
+  bool rpc_lenient_input = false;                                 // rpc-input-encoding
 
   // The Content-Type of JSON answers.
   const char* json_type() const {

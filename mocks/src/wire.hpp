@@ -1,4 +1,4 @@
-// Shared plumbing of the two wire adapters (routes_api.cpp, routes_rest.cpp).
+// Shared plumbing of the wire adapters (routes_api.cpp, routes_rest.cpp, routes_jsonrpc.cpp).
 #pragma once
 
 #include <httplib.h>
@@ -37,6 +37,8 @@ struct Route {
 // the path is known but the method is not.
 std::optional<Route> match_api(Ctx& ctx);
 std::optional<Route> match_rest(Ctx& ctx);
+// POST /api: the vAPI JSON-RPC binding; answers every request itself (errors included).
+Reply serve_jsonrpc(Ctx& ctx);
 
 // How a binding answers a success; the routes of one session are laid out alike on
 // both bindings, and only these differ.

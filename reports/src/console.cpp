@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <iomanip>
 
+#include "conformance/reports/curl.hpp"
+#include "conformance/reports/sanitize.hpp"
 #include "conformance/reports/trace_file.hpp"
 
 namespace conformance::reports {
@@ -33,8 +35,46 @@ void write_trace(std::ostream& out, const engine::Failure& f) {
   }
 }
 
+namespace {
+
+void write_failure(std::ostream& out, const spec::Spec& spec, const engine::Failure& failure,
+                   const RunInfo& info, const std::string& traces_dir) {
+  engine::Failure f = redact_failure(failure, engine::SecretHeaders(info.secret_headers));
+  out << "\nFAILED: " << f.violation.clause
+      << (f.violation.operation.empty() ? "" : " (" + f.violation.operation + ")") << "\n";
+  if (const spec::Clause* c = spec.find_clause(f.violation.clause); c && !c->summary.empty())
+    out << "  clause:   " << c->summary << "\n";
+  out << "  expected: " << f.violation.expected << "\n  actual:   " << f.violation.actual << "\n";
+  if (f.symptom)
+    out << "  diagnosed: the first divergence is after step " << f.diagnosed_step << " ("
+        << f.diagnosis << ")\n  symptom:   " << f.symptom->clause
+        << (f.symptom->operation.empty() ? "" : " (" + f.symptom->operation + ")") << ": expected "
+        << f.symptom->expected << "; got " << f.symptom->actual << " at the last step\n";
+  if (!f.after.empty()) {
+    out << "  note: the sequence first violated";
+    for (const auto& a : f.after)
+      out << " " << a;
+    out << " (reported on its own); this violation may follow from it\n";
+  }
+  out << "  first failure after " << f.sequences_before << " passing sequences, "
+      << f.calls_to_first << " calls, " << std::fixed << std::setprecision(2) << f.seconds_to_first
+      << " s; minimal sequence (" << f.trace.size() << " steps, " << f.shrinks
+      << " shrink steps):\n";
+  write_trace(out, f);
+  if (const engine::TraceStep* step = failing_step(f)) {
+    out << "  the failing call with curl (" << kTokenVariable << ": a session token of its user"
+        << (info.target == "mock" ? "; CONFORMANCE_TARGET: a standalone mock's URL" : "")
+        << "):\n    " << curl_command(*step, info) << "\n";
+  }
+  if (!traces_dir.empty() && f.violation.clause != "harness.internal")
+    out << "  trace: " << (std::filesystem::path(traces_dir) / trace_file_name(f)).string() << "\n";
+}
+
+}  // namespace
+
 void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunResult& r,
-                   const RunInfo& info) {
+                   const RunInfo& info, const std::vector<engine::Failure>* flaky,
+                   const std::string& traces_dir) {
   out << "conformance " << info.version << ": " << spec.title << "\n";
   out << "target " << info.target << ", binding " << info.binding << ", seed " << r.seed
       << ", strictness " << info.strictness << "\n";
@@ -45,8 +85,8 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
   out << "Clauses (times exercised):\n";
   int passed = 0, failed = 0, skipped = 0;
   for (const auto* c : spec.clauses()) {
-    std::string reason;
-    std::string st = clause_status(*c, r, info.strictness, &reason);
+    ClauseVerdict v = clause_verdict(*c, r, info, flaky);
+    const std::string& st = v.status;
     (st == "passed" ? passed : st == "failed" ? failed : skipped)++;
     auto it = r.coverage.clauses.find(c->id);
     long n = it == r.coverage.clauses.end() ? 0 : it->second;
@@ -54,8 +94,10 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
         << c->id
         << (c->provenance == spec::Provenance::documented
                 ? ""
-                : " [" + spec::to_string(c->provenance) + "]")
-        << "\n";
+                : " [" + spec::to_string(c->provenance) + "]");
+    if (!info.excluded.empty() && info.excluded.count(c->id)) out << " (" << v.reason << ")";
+    if (st == "failed" && !v.failure) out << " (" << v.reason << ")";
+    out << "\n";
   }
   out << "  " << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
   if (std::getenv("CONFORMANCE_DEBUG"))
@@ -77,27 +119,26 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
     for (const auto& [what, n] : r.coverage.observed_open)
       out << "  " << std::setw(6) << n << "  " << what << "\n";
   }
-  if (r.failure) {
-    const auto& f = *r.failure;
-    out << "\nFAILED: " << f.violation.clause
-        << (f.violation.operation.empty() ? "" : " (" + f.violation.operation + ")")
-        << "\n  expected: " << f.violation.expected << "\n  actual:   " << f.violation.actual
-        << "\n";
-    if (f.symptom)
-      out << "  diagnosed: the first divergence is after step " << f.diagnosed_step << " ("
-          << f.diagnosis << ")\n  symptom:   " << f.symptom->clause
-          << (f.symptom->operation.empty() ? "" : " (" + f.symptom->operation + ")")
-          << ": expected " << f.symptom->expected << "; got " << f.symptom->actual
-          << " at the last step\n";
-    out << "  first failure after " << f.sequences_before << " passing sequences, "
-        << f.calls_to_first << " calls, " << std::setprecision(2) << f.seconds_to_first
-        << " s; minimal sequence (" << f.trace.size() << " steps, " << f.shrinks
-        << " shrink steps):\n";
-    write_trace(out, f);
-    out << "  reproduce: " << info.reproduce << "\n";
-  } else {
-    out << "\nPASSED: no violations" << (r.interrupted ? " (run interrupted)" : "") << "\n";
-  }
+  for (const auto& f : r.failures)
+    write_failure(out, spec, f, info, traces_dir);
+  if (!r.failures.empty()) out << "  reproduce: " << info.reproduce << "\n";
+  if (!r.ended_early.empty()) out << "\nThe run ended early: " << r.ended_early << "\n";
+  if (r.interrupted)
+    out << "\nINCOMPLETE: the run ended before its budget was spent; "
+        << (r.failures.empty() ? "no violation so far"
+                               : std::to_string(failed) + " clauses failed so far")
+        << " (not a pass)\n";
+  else if (r.failures.empty() && failed == 0)
+    out << "\nPASSED: no violations\n";
+  else if (r.failures.size() > 1 || failed > static_cast<int>(r.failures.size()))
+    out << "\nFAILED: " << failed << " clauses violated\n";
+}
+
+void ConsoleReporter::run_started(const engine::RunStarted& e) {
+  out_ << "conformance " << info_.version << ": target " << info_.target << ", binding "
+       << info_.binding << ", seed " << e.config.seed;
+  if (!info_.budget.empty()) out_ << ", budget " << info_.budget;
+  out_ << "\n" << std::flush;
 }
 
 ConsoleReporter::ConsoleReporter(std::ostream& out, const spec::Spec& spec, const RunInfo& info,
@@ -132,16 +173,12 @@ void ConsoleReporter::recheck_done(const engine::RecheckDone& e) {
 
 void ConsoleReporter::run_finished(const engine::RunFinished& e) {
   const engine::RunResult& result = e.result;
-  write_console(out_, spec_, result, info_);
+  write_console(out_, spec_, result, info_, &e.flaky, traces_dir_);
   for (const auto& f : e.flaky)
     out_ << "\nFLAKY: " << f.violation.clause << " failed once (expected " << f.violation.expected
          << "; got " << f.violation.actual << ") and did not reproduce from seed " << f.seed
          << "\n";
-  if (result.failure && !traces_dir_.empty())
-    out_ << "  trace: "
-         << (std::filesystem::path(traces_dir_) / trace_file_name(*result.failure)).string()
-         << "\n";
-  if (result.failure && result.failure->violation.clause == "harness.internal") return;
+  if (result.failure_of("harness.internal")) return;
   if (result.aborted) {
     out_ << "\nABORTED: stopped at the first transport error "
             "(--on-transport-error abort): not shrunk, not re-checked\n";

@@ -6,6 +6,7 @@
 
 #include "conformance/reports/atomic_file.hpp"
 #include "conformance/reports/console.hpp"
+#include "conformance/reports/curl.hpp"
 #include "conformance/reports/sanitize.hpp"
 
 namespace conformance::reports {
@@ -20,6 +21,7 @@ struct Case {
   std::string reason;  // skipped
   const spec::Clause* clause = nullptr;
   std::vector<const engine::Failure*> flaky;
+  const engine::Failure* failure = nullptr;  // failed, error: its minimal sequence (if any)
 };
 
 std::string escape(std::string_view raw, bool attribute) {
@@ -75,6 +77,9 @@ std::string details(const engine::Failure& failure, const spec::Clause* clause, 
   if (!v.operation.empty()) out << "operation: " << v.operation << "\n";
   out << "expected: " << v.expected << "\nactual:   " << v.actual << "\n";
   out << "seed: " << f.seed << "\n";
+  for (const auto& a : f.after)
+    out << "after: the sequence first violated " << a
+        << " (reported on its own); this violation may follow from it\n";
   if (!reproduced) out << "did not reproduce: the clause passed when the sequence was replayed\n";
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f",
@@ -83,6 +88,8 @@ std::string details(const engine::Failure& failure, const spec::Clause* clause, 
       << " calls, " << seconds << " s; minimal sequence (" << f.trace.size() << " steps, "
       << f.shrinks << " shrink steps):\n";
   write_trace(out, f);
+  if (const engine::TraceStep* step = failing_step(f))
+    out << "the failing call with curl: " << curl_command(*step, info) << "\n";
   if (!info.reproduce.empty()) out << "reproduce: " << info.reproduce << "\n";
   return out.str();
 }
@@ -96,8 +103,8 @@ std::vector<Case> cases_of(const spec::Spec& spec, const engine::RunResult& resu
                            const RunInfo& info, const std::vector<engine::Failure>* flaky) {
   std::vector<Case> cases;
   for (const spec::Clause* c : spec.clauses()) {
-    Case k{c->area.empty() ? "contract" : c->area, c->id, "", "", c, {}};
-    k.status = clause_status(*c, result, info.strictness, &k.reason);
+    ClauseVerdict v = clause_verdict(*c, result, info, flaky);
+    Case k{c->area.empty() ? "contract" : c->area, c->id, v.status, v.reason, c, {}, v.failure};
     cases.push_back(std::move(k));
   }
   auto find = [&](const std::string& id) -> Case* {
@@ -107,21 +114,36 @@ std::vector<Case> cases_of(const spec::Spec& spec, const engine::RunResult& resu
   };
   // A failure of a clause the spec does not list still fails the report.
   // "harness.internal" is the harness's own fault, not the target's: an <error>.
-  if (result.failure && !find(result.failure->violation.clause)) {
-    const std::string& id = result.failure->violation.clause;
-    cases.push_back({"run", id, id == "harness.internal" ? "error" : "failed", "", nullptr, {}});
+  for (const auto& f : result.failures) {
+    const std::string& id = f.violation.clause;
+    if (!find(id))
+      cases.push_back(
+          {"run", id, id == "harness.internal" ? "error" : "failed", "", nullptr, {}, &f});
   }
   if (flaky) {
     for (const auto& f : *flaky) {
       Case* k = find(f.violation.clause);
       if (!k) {
-        cases.push_back({"run", f.violation.clause, "passed", "", nullptr, {}});
+        cases.push_back({"run", f.violation.clause, "passed", "", nullptr, {}, nullptr});
         k = &cases.back();
       }
       if (k->status == "skipped") k->status = "passed";  // it ran: it failed once
       k->flaky.push_back(&f);
     }
   }
+  // An interrupted run is never a pass: one <error> says it is incomplete.
+  if (result.interrupted)
+    cases.push_back({"run",
+                     "run.incomplete",
+                     "incomplete",
+                     "INCOMPLETE: the run ended before its budget was spent" +
+                         (result.ended_early.empty() ? "" : " (" + result.ended_early + ")") +
+                         " (" + std::to_string(result.sequences) + " sequences, " +
+                         std::to_string(result.calls) +
+                         " calls); clauses not failed are not known to conform",
+                     nullptr,
+                     {},
+                     nullptr});
   return cases;
 }
 
@@ -150,7 +172,7 @@ void write_junit(std::ostream& out, const spec::Spec& spec, const engine::RunRes
   for (const auto& k : cases) {
     failures += k.status == "failed";
     skipped += k.status == "skipped";
-    errors += k.status == "error";
+    errors += k.status == "error" || k.status == "incomplete";
     if (!k.flaky.empty()) flaky_ids += (flaky_ids.empty() ? "" : ",") + k.name;
   }
   const std::string tests = std::to_string(cases.size());
@@ -182,6 +204,7 @@ void write_junit(std::ostream& out, const spec::Spec& spec, const engine::RunRes
   property("sequences", std::to_string(result.sequences));
   property("calls", std::to_string(result.calls));
   property("interrupted", result.interrupted ? "true" : "false");
+  property("verdict", verdict_word(result));
   if (!flaky_ids.empty()) property("flaky", flaky_ids);
   if (!info.reproduce.empty()) property("reproduce", info.reproduce);
   out << in << "  </properties>\n";
@@ -194,12 +217,18 @@ void write_junit(std::ostream& out, const spec::Spec& spec, const engine::RunRes
       continue;
     }
     out << ">\n";
-    if (k.status == "error") {
-      const engine::Failure& f = *result.failure;
+    if (k.status == "incomplete") {
+      out << in << "    <error message=\"" << attr(k.reason) << "\" type=\"incomplete\"/>\n";
+    } else if (k.status == "error") {
+      const engine::Failure& f = *k.failure;
       out << in << "    <error message=\"" << xml_attribute(message_of(f))
           << "\" type=\"internal\">" << body(f, nullptr, info, true) << "</error>\n";
+    } else if (k.status == "failed" && !k.failure) {
+      // Violated during the run, without a minimal sequence of its own.
+      out << in << "    <failure message=\"" << attr(k.name + ": " + k.reason)
+          << "\" type=\"violation\"/>\n";
     } else if (k.status == "failed") {
-      const engine::Failure& f = *result.failure;
+      const engine::Failure& f = *k.failure;
       std::string text = body(f, k.clause, info, true);
       // Failures of this clause that did not reproduce: mentioned, not separate children.
       for (const auto* fl : k.flaky)

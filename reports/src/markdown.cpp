@@ -7,6 +7,7 @@
 
 #include "conformance/reports/atomic_file.hpp"
 #include "conformance/reports/console.hpp"
+#include "conformance/reports/curl.hpp"
 #include "conformance/reports/sanitize.hpp"
 
 namespace conformance::reports {
@@ -29,7 +30,7 @@ std::string seconds(double s) {
 }
 
 std::string status_cell(const std::string& status, const std::string& reason, bool flaky) {
-  if (status == "failed") return "❌ failed";
+  if (status == "failed") return reason.empty() ? "❌ failed" : "❌ failed: " + markdown_text(reason);
   if (status == "skipped") return "⏭️ skipped: " + markdown_text(reason);
   return flaky ? "⚠️ passed (flaky: failed once, did not reproduce)" : "✅ passed";
 }
@@ -49,12 +50,19 @@ void write_failure(std::ostream& out, const engine::Failure& failure, const spec
   out << "- **Expected:** " << markdown_text(v.expected) << "\n";
   out << "- **Actual:** " << markdown_text(v.actual) << "\n";
   out << "- **Seed:** " << f.seed << "\n";
+  for (const auto& a : f.after)
+    out << "- **After:** the sequence first violated " << markdown_code(a, false)
+        << " (reported on its own); this violation may follow from it\n";
   out << "- First failure after " << f.sequences_before << " passing sequences, "
       << f.calls_to_first << " calls, " << seconds(f.seconds_to_first) << " s; minimal sequence of "
       << f.trace.size() << " steps (" << f.shrinks << " shrink steps):\n\n";
   std::ostringstream trace;
   write_trace(trace, f);
   out << markdown_fence(trace.str()) << "\n";
+  if (const engine::TraceStep* step = failing_step(f))
+    out << "The failing call with curl (`" << kTokenVariable
+        << "`: a session token of its user):\n\n"
+        << markdown_fence(curl_command(*step, info) + "\n", "sh") << "\n";
   if (!info.reproduce.empty())
     out << "Reproduce:\n\n" << markdown_fence(info.reproduce + "\n", "sh") << "\n";
 }
@@ -120,29 +128,35 @@ void write_markdown(std::ostream& out, const spec::Spec& spec, const engine::Run
 
   auto clauses = spec.clauses();
   int passed = 0, failed = 0, skipped = 0;
-  std::vector<std::pair<std::string, std::string>> statuses;  // status, reason
+  std::vector<ClauseVerdict> verdicts;
   for (const spec::Clause* c : clauses) {
-    std::string reason;
-    std::string st = clause_status(*c, r, info.strictness, &reason);
-    if (st == "skipped" && flaky_clauses.count(c->id)) st = "passed";  // it ran and failed once
-    (st == "passed" ? passed : st == "failed" ? failed : skipped)++;
-    statuses.emplace_back(st, reason);
+    ClauseVerdict v = clause_verdict(*c, r, info, flaky);
+    (v.status == "passed" ? passed : v.status == "failed" ? failed : skipped)++;
+    verdicts.push_back(std::move(v));
   }
 
   // Verdict.
   std::string title = spec.title.empty() ? spec.service_name : spec.title;
-  if (r.failure)
+  if (r.interrupted)
+    out << "## ⚠️ Conformance INCOMPLETE (run ended early): " << markdown_text(title) << "\n\n";
+  else if (failed > 0 || !r.failures.empty())
     out << "## ❌ Conformance failed: " << markdown_text(title) << "\n\n";
-  else if (r.interrupted)
-    out << "## ⚠️ Conformance run interrupted: " << markdown_text(title) << "\n\n";
   else if (r.passed)
     out << "## ✅ Conformance passed: " << markdown_text(title) << "\n\n";
   else
     out << "## ❌ Conformance did not pass: " << markdown_text(title) << "\n\n";
-  if (r.failure)
-    out << "Violation of " << markdown_code(r.failure->violation.clause, false) << ". ";
-  else
+  if (r.interrupted)
+    out << "**INCOMPLETE:** the run ended before its budget was spent"
+        << (r.ended_early.empty() ? "" : " (" + markdown_text(r.ended_early) + ")")
+        << "; the clauses not failed are not known to conform. ";
+  if (!r.failures.empty()) {
+    out << (r.failures.size() == 1 ? "Violation of " : "Violations of ");
+    for (std::size_t i = 0; i < r.failures.size(); ++i)
+      out << (i ? ", " : "") << markdown_code(r.failures[i].violation.clause, false);
+    out << ". ";
+  } else if (failed == 0) {
     out << "No violations" << (r.interrupted ? " before the run was interrupted" : "") << ". ";
+  }
   out << clauses.size() << " clauses: " << passed << " passed, " << failed << " failed, " << skipped
       << " skipped";
   if (!flaky_clauses.empty()) out << "; " << flaky_clauses.size() << " flaky";
@@ -165,7 +179,8 @@ void write_markdown(std::ostream& out, const spec::Spec& spec, const engine::Run
   fact("Calls", std::to_string(r.calls) + " in " + seconds(r.seconds) + " s");
   out << "\n";
 
-  if (r.failure) write_failure(out, *r.failure, spec, info);
+  for (const auto& f : r.failures)
+    write_failure(out, f, spec, info);
 
   if (flaky && !flaky->empty()) {
     out << "### Failed once, did not reproduce (flaky)\n\n";
@@ -188,7 +203,7 @@ void write_markdown(std::ostream& out, const spec::Spec& spec, const engine::Run
     auto it = r.coverage.clauses.find(c->id);
     long n = it == r.coverage.clauses.end() ? 0 : it->second;
     out << "| " << markdown_code(c->id, true) << " | " << spec::to_string(c->provenance) << " | "
-        << status_cell(statuses[i].first, statuses[i].second, flaky_clauses.count(c->id) > 0)
+        << status_cell(verdicts[i].status, verdicts[i].reason, flaky_clauses.count(c->id) > 0)
         << " | " << n << " |\n";
   }
   out << "\n</details>\n\n";

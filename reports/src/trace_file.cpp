@@ -69,6 +69,7 @@ json trace_to_json(const engine::Failure& f, const RunInfo& info,
           {"expected", f.violation.expected},
           {"actual", f.violation.actual},
           {"reproduce", info.reproduce},
+          {"after", f.after},
           {"steps", steps}};
 }
 
@@ -104,6 +105,14 @@ TraceFile load_trace(const std::string& path) {
       throw fail("/faults/" + std::to_string(i), "expected a string");
     t.faults.push_back(j["faults"][i].get<std::string>());
   }
+  if (j.contains("after")) {
+    if (!j["after"].is_array()) throw fail("/after", "expected an array");
+    for (std::size_t i = 0; i < j["after"].size(); ++i) {
+      if (!j["after"][i].is_string())
+        throw fail("/after/" + std::to_string(i), "expected a string");
+      t.after.push_back(j["after"][i].get<std::string>());
+    }
+  }
   if (!j.contains("steps") || !j["steps"].is_array() || j["steps"].empty())
     throw fail("/steps", "expected a non-empty array");
   for (std::size_t i = 0; i < j["steps"].size(); ++i) {
@@ -116,7 +125,7 @@ TraceFile load_trace(const std::string& path) {
 }
 
 engine::SavedTrace saved_trace(const TraceFile& t) {
-  return {t.path, t.spec_sha256, t.clause, t.commands};
+  return {t.path, t.spec_sha256, t.clause, t.commands, t.after};
 }
 
 TraceReporter::TraceReporter(std::string dir, const RunInfo& info, std::vector<std::string> faults)
@@ -124,8 +133,8 @@ TraceReporter::TraceReporter(std::string dir, const RunInfo& info, std::vector<s
 
 void TraceReporter::run_finished(const engine::RunFinished& e) {
   std::vector<const engine::Failure*> failures;
-  if (e.result.failure && e.result.failure->violation.clause != "harness.internal")
-    failures.push_back(&*e.result.failure);
+  for (const auto& f : e.result.failures)
+    if (f.violation.clause != "harness.internal") failures.push_back(&f);
   for (const auto& f : e.flaky)
     failures.push_back(&f);
   if (dir_.empty() || failures.empty()) return;

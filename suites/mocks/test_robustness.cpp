@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(unknown_routes_and_methods) {
   Http h = fx.http();
   const auto a = auth(fx.alice);
   for (const char* path :
-       {"/", "/foo", "/api", "/api/", "/api/foo", "/api/content",
+       {"/", "/foo", "/api/", "/api/foo", "/api/content",  // "/api": JSON-RPC (test_jsonrpc.cpp)
         "/api/content/library/item/download-session/x/y",
         "/api/content/library/item/download-session/x/file/z",
         "/api/content/library/item/download-session/", "/mock", "/mock/v1/nothing"}) {

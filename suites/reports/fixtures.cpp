@@ -124,10 +124,10 @@ engine::RunResult failing_run() {
   r.calls = 160;
   r.seconds = 0.0456;
   r.seed = 7;
-  r.failure = failure_with_body("{\"id\":\"" + kSession +
-                                "\",\"state\":\"ACTIVE\",\"note\":\"bell\x01\x07 bad\xff\xfe "
-                                "<b>&amp; ]]> \\\"quoted\\\" 'single' "
-                                "```fence``` a|b\ttab\r\nnext\"}");
+  r.failures = {failure_with_body("{\"id\":\"" + kSession +
+                                  "\",\"state\":\"ACTIVE\",\"note\":\"bell\x01\x07 bad\xff\xfe "
+                                  "<b>&amp; ]]> \\\"quoted\\\" 'single' "
+                                  "```fence``` a|b\ttab\r\nnext\"}")};
   return r;
 }
 

@@ -207,8 +207,8 @@ BOOST_AUTO_TEST_CASE(every_byte_value_in_a_body_stays_valid_xml) {
   // Truncated, overlong, surrogate and out-of-range sequences, and U+FFFE.
   body += "\xe2\x82 \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 \xef\xbf\xbe \xf0\x9f\x98\x80 \xe2";
   auto r = fixtures::failing_run();
-  r.failure = fixtures::failure_with_body(body);
-  r.failure->violation.actual = body;  // also lands in the message attribute
+  r.failures = {fixtures::failure_with_body(body)};
+  r.failures.front().violation.actual = body;  // also lands in the message attribute
   std::string xml = render_junit(r, fixtures::failing_info());
   BOOST_TEST(xml_safe(xml));
   BOOST_TEST(xml.find("]]>") == std::string::npos);
@@ -221,7 +221,8 @@ BOOST_AUTO_TEST_CASE(every_byte_value_in_a_body_stays_valid_xml) {
 
 BOOST_AUTO_TEST_CASE(unknown_failed_clause_still_fails_the_report) {
   auto r = fixtures::failing_run();
-  r.failure->violation.clause = "no.such.clause";
+  r.failures.front().violation.clause = "no.such.clause";
+  r.coverage.violations.clear();
   auto tree = parse(render_junit(r, fixtures::passing_info()));
   Counts c = check_counts(tree.get_child("testsuites.testsuite"));
   BOOST_TEST(c.failures == 1);
@@ -230,7 +231,8 @@ BOOST_AUTO_TEST_CASE(unknown_failed_clause_still_fails_the_report) {
 
 BOOST_AUTO_TEST_CASE(internal_harness_failure_is_an_error) {
   auto r = fixtures::failing_run();
-  r.failure->violation.clause = "harness.internal";
+  r.failures.front().violation.clause = "harness.internal";
+  r.coverage.violations.clear();
   auto tree = parse(render_junit(r, fixtures::passing_info()));
   Counts c = check_counts(tree.get_child("testsuites.testsuite"));
   BOOST_TEST(c.errors == 1);

@@ -35,17 +35,26 @@ BOOST_AUTO_TEST_CASE(one_line_rewritten_in_place_and_ended_once) {
   p.clauses_reached = 40;
   p.clauses_total = 51;
   progress.sequence_finished({p});
+  p.calls = 350;
+  p.seconds = 2.1;  // too soon: not drawn
+  progress.sequence_finished({p});
   p.calls = 400;
+  p.seconds = 2.5;
+  progress.sequence_finished({p});
+  p.calls = 450;
+  p.seconds = 2.6;  // too soon, but the last state: drawn when the run ends
   progress.sequence_finished({p});
   auto r = fixtures::passing_run();
-  auto f0 = *fixtures::failing_run().failure;
+  auto f0 = *fixtures::failing_run().failure();
   std::vector<engine::Failure> flaky;
   progress.recheck_done({f0, true, ""});
   progress.run_finished({r, flaky, false, 0});
   BOOST_TEST(contents(f) ==
              "\r      2 s        300 calls     150 calls/s       12 sequences  1 failures  "
              "clauses 40/51   "
-             "\r      2 s        400 calls     200 calls/s       12 sequences  1 failures  "
+             "\r      2 s        400 calls     160 calls/s       12 sequences  1 failures  "
+             "clauses 40/51   "
+             "\r      3 s        450 calls     173 calls/s       12 sequences  1 failures  "
              "clauses 40/51   \n");
   std::fclose(f);
 }

@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(secret_headers_are_redacted_everywhere) {
   BOOST_TEST(clean.trace.back().exchange.response.body == "{\"echo\":\"<redacted>\"}");
 
   auto r = fixtures::failing_run();
-  r.failure = f;
+  r.failures = {f};
   std::vector<conformance::engine::Failure> flaky{f};
   flaky[0].violation.clause = "keep_alive.extends_lease";
   std::ostringstream xml, md;

@@ -29,7 +29,7 @@ struct TempDir {
 };
 
 engine::Failure replayable_failure() {
-  engine::Failure f = *fixtures::failing_run().failure;
+  engine::Failure f = *fixtures::failing_run().failure();
   for (std::size_t i = 0; i < f.trace.size(); ++i)
     f.trace[i].command =
         f.trace[i].is_call ? json{{"operation", "x"}, {"user", 0}} : json{{"advance_ms", 30000}};
@@ -50,7 +50,8 @@ std::string expect_error(const std::string& path) {
 BOOST_AUTO_TEST_SUITE(trace_file)
 
 BOOST_AUTO_TEST_CASE(named_by_clause_and_seed) {
-  BOOST_TEST(reports::trace_file_name(*fixtures::failing_run().failure) == "delete.removes-7.json");
+  BOOST_TEST(reports::trace_file_name(*fixtures::failing_run().failure()) ==
+             "delete.removes-7.json");
 }
 
 BOOST_AUTO_TEST_CASE(written_and_read_back) {
@@ -122,7 +123,7 @@ BOOST_AUTO_TEST_CASE(the_reporter_saves_nothing_for_a_pass_or_an_internal_error)
   auto r = fixtures::passing_run();
   traces.run_finished({r, flaky, false, 0});
   r = fixtures::failing_run();
-  r.failure->violation.clause = "harness.internal";
+  r.failures.front().violation.clause = "harness.internal";
   traces.run_finished({r, flaky, false, 0});
   BOOST_TEST(!fs::exists(dir.path / "tr"));
 }

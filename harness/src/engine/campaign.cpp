@@ -46,6 +46,7 @@ class RoundReporter : public Reporter {
     shown.sequences += before_.sequences;
     shown.calls += before_.calls;
     shown.seconds = elapsed;
+    shown.failures = static_cast<int>(before_.failures.size()) + (e.progress.failures > 0);
     out_.sequence_finished({shown});
   }
   void call_checked(const CallChecked& e) override { out_.call_checked(e); }
@@ -61,92 +62,142 @@ class RoundReporter : public Reporter {
   bool& calls_spent_;
 };
 
-// One run, or rounds of ordinary runs (seed, seed+1, ...) until the budget is spent,
-// so that sequence lengths keep growing within each round as in a normal run.
-// `cfg.seed` becomes the seed of the failing round.
-RunResult rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) {
+// A failure found by one search, counted from the campaign's start.
+Failure campaign_relative(Failure f, const RunResult& before, double search_started_s) {
+  f.sequences_before += before.sequences;
+  f.calls_to_first += before.calls;
+  f.seconds_to_first += search_started_s;
+  return f;
+}
+
+// Searches: ordinary runs of seed, seed+1, ... The first ends at its first failure (or
+// when its sequences passed); unless max_failures distinct clauses have failed, the
+// next starts, tolerating the clauses found so far (a sequence that violates one goes
+// on and fails only on another clause), until the budget is spent: the run's
+// passing sequences, or (with a time budget) the duration, rounds after rounds, so
+// that sequence lengths keep growing within each round as in a normal run.
+RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) {
   auto started = Clock::now();
+  const bool timed = c.duration_s > 0;
   bool calls_spent = false;
   RunResult total;
   total.seed = cfg.seed;
-  if (c.duration_s <= 0) {
-    RoundReporter round(reporter, c, *cfg.stop, started, total, calls_spent);
-    RunConfig rc = cfg;
-    rc.events = &round;
-    return run(rc);
-  }
-  // One lease probe for every round (started by the first): a long session timeout needs
+  int remaining = cfg.sequences;  // passing sequences still wanted (untimed)
+  // One lease probe for every search (started by the first): a long session timeout needs
   // longer than a round.
   auto probe = std::make_shared<LeaseProbe>(cfg, std::make_shared<SharedIds>());
   cfg.lease_probe = probe;
   auto last_checkpoint = started;
-  for (std::uint64_t i = 0; !*cfg.stop && since(started) < c.duration_s; ++i) {
+  for (std::uint64_t i = 0; !*cfg.stop; ++i) {
+    if (timed && since(started) >= c.duration_s) break;
+    if (!timed && i > 0 && remaining <= 0) break;
     RoundReporter round(reporter, c, *cfg.stop, started, total, calls_spent);
     RunConfig rc = cfg;
     rc.seed = cfg.seed + i;
     rc.events = &round;
-    RunResult r = run(rc);
+    if (!timed) rc.sequences = remaining;
+    for (const auto& f : total.failures)
+      rc.tolerated.insert(f.violation.clause);
+    double search_started_s = since(started);
+    RunResult r;
+    try {
+      r = run(rc);
+    } catch (const TargetError& e) {
+      if (total.failures.empty()) throw;
+      // Gone after a failure (it may be why the run failed): what was found stands.
+      total.ended_early = std::string("the target could not be reached again: ") + e.what();
+      break;
+    }
+    for (const auto& f : r.failures)
+      total.failures.push_back(campaign_relative(f, total, search_started_s));
     merge(total.coverage, r.coverage);
     total.sequences += r.sequences;
     total.calls += r.calls;
-    if (r.failure) {
-      total.failure = r.failure;
+    if (!timed) remaining -= r.failures.empty() ? r.sequences : r.failures.front().sequences_before;
+    if (r.aborted ||
+        (!r.failures.empty() && r.failures.front().violation.clause == "harness.internal")) {
       total.aborted = r.aborted;
-      total.seed = rc.seed;
-      cfg.seed = rc.seed;
       break;
     }
-    if (probe->failed()) break;
-    if (since(last_checkpoint) >= c.checkpoint_every_s) {
+    if (probe->failed()) break;  // its failure is taken below
+    if (c.max_failures > 0 && static_cast<int>(total.failures.size()) >= c.max_failures) break;
+    if (!timed && r.failures.empty()) break;  // its sequences passed: the budget is spent
+    if (timed && since(last_checkpoint) >= c.checkpoint_every_s) {
       last_checkpoint = Clock::now();
       RunResult partial = total;
       partial.seconds = since(started);
-      partial.passed = true;
+      partial.passed = partial.failures.empty();
       partial.interrupted = true;
       reporter.checkpoint({partial});
     }
   }
+  // A short lease (a probe cycle of 10 s or less) is checked once even by a short run.
+  if (total.failures.empty() && !total.aborted && !*cfg.stop) probe->await_first_cycle(10);
   cfg.lease_probe.reset();
   probe->stop();
   merge(total.coverage, probe->coverage());
   total.lease_probes = probe->summary();
-  if (!total.failure && probe->failure()) {
-    total.failure = probe->failure();
-    diagnose_failure(cfg, *total.failure);
+  if (probe->failure() && !total.failure_of(probe->failure()->violation.clause)) {
+    total.failures.push_back(*probe->failure());
+    diagnose_failure(cfg, total.failures.back());
   }
+
   total.seconds = since(started);
-  total.passed = !total.failure;
-  total.interrupted = *cfg.stop && total.seconds < c.duration_s && !calls_spent;
+  total.passed = total.failures.empty();
+  // A timed run is reproduced from the round of its first failure.
+  if (timed && !total.failures.empty()) total.seed = cfg.seed = total.failures.front().seed;
+  // Stopped before the budget was spent (Ctrl-C, SIGTERM): the run is incomplete.
+  bool failures_spent =
+      c.max_failures > 0 && static_cast<int>(total.failures.size()) >= c.max_failures;
+  total.interrupted = (*cfg.stop && !calls_spent && !failures_spent && !total.aborted &&
+                       (!timed || total.seconds < c.duration_s)) ||
+                      !total.ended_early.empty();
   return total;
 }
 
-// Replays the failure's minimal sequence, then re-runs its seed (without shrinking).
-// Not after an abort at a transport error: nothing more is sent to the target then.
+// Replays a failure's minimal sequence, then re-runs its seed (without shrinking),
+// both tolerating every other clause: it reproduces when its clause fails again.
+// Not after an abort at a transport error (nothing more is sent to the target then),
+// nor after an interruption.
 void recheck(const RunConfig& cfg, CampaignResult& out, Reporter& reporter) {
   RunResult& result = out.result;
-  if (!result.failure || out.internal_error() || result.failure->trace.empty() || result.aborted)
-    return;
-  RunConfig quiet = cfg;
-  quiet.events = nullptr;
-  bool reproduced = true;
-  std::string error;
-  try {
-    reproduced = replay(quiet, commands_of(*result.failure)).failure.has_value();
-    if (!reproduced) {
-      RunConfig again = quiet;
-      again.shrink = false;
-      reproduced = !run(again).passed;
+  if (result.aborted || result.interrupted || out.internal_error()) return;
+  std::vector<Failure> kept;
+  for (auto& f : result.failures) {
+    if (f.trace.empty()) {
+      kept.push_back(std::move(f));
+      continue;
     }
-  } catch (const TargetError& e) {
-    // The target is gone (it may be why the run failed): the finding stands.
-    error = e.what();
+    RunConfig quiet = cfg;
+    quiet.events = nullptr;
+    for (const auto* clause : cfg.spec->clauses())
+      if (clause->id != f.violation.clause) quiet.tolerated.insert(clause->id);
+    bool reproduced = true;
+    std::string error;
+    try {
+      auto again_replayed = replay(quiet, commands_of(f)).failure;
+      reproduced = again_replayed && again_replayed->violation.clause == f.violation.clause;
+      if (!reproduced) {
+        RunConfig again = quiet;
+        again.shrink = false;
+        again.seed = f.seed;
+        const Failure* rerun = nullptr;
+        RunResult r = run(again);
+        rerun = r.failure();
+        reproduced = rerun && rerun->violation.clause == f.violation.clause;
+      }
+    } catch (const TargetError& e) {
+      // The target is gone (it may be why the run failed): the finding stands.
+      error = e.what();
+    }
+    reporter.recheck_done({f, reproduced, error});
+    if (reproduced)
+      kept.push_back(std::move(f));
+    else
+      out.flaky.push_back(std::move(f));
   }
-  reporter.recheck_done({*result.failure, reproduced, error});
-  if (!reproduced) {
-    out.flaky.push_back(*result.failure);
-    result.failure.reset();
-    result.passed = true;
-  }
+  result.failures = std::move(kept);
+  result.passed = result.failures.empty();
 }
 
 }  // namespace
@@ -165,6 +216,7 @@ bool replay_saved(const RunConfig& config, const SavedTrace& t, Reporter& report
   reporter.replay_started({t.path, t.spec_sha256, config.spec->sha256});
   RunConfig quiet = config;
   quiet.events = nullptr;
+  quiet.tolerated.insert(t.after.begin(), t.after.end());
   ReplayResult r;
   try {
     r = replay(quiet, t.commands);
@@ -186,13 +238,14 @@ CampaignResult run_campaign(const CampaignConfig& c, Reporter& reporter) {
     auto paths = saved_traces(c.regressions);
     reporter.regressions_started({c.regressions, paths.size()});
     for (const auto& path : paths) {
+      if (*cfg.stop) break;
       if (!c.load_trace) throw BadTrace(path + ": no trace loader");
       if (replay_saved(cfg, c.load_trace(path), reporter)) ++out.regressions_failing;
     }
     reporter.regressions_finished({});
   }
 
-  out.result = rounds(c, cfg, reporter);
+  out.result = searches(c, cfg, reporter);
   if (c.recheck) recheck(cfg, out, reporter);
   if (out.result.interrupted) reporter.interrupted({out.result});
   if (c.min_coverage)

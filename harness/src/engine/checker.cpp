@@ -58,6 +58,42 @@ std::string format_datetime(std::int64_t epoch_ms) {
   return buf;
 }
 
+TypeRef result_type(const spec::Spec& spec, const spec::Operation& op) {
+  const auto& ret = op.returns;
+  const Resource* res = ret.resource.empty() ? nullptr : spec.find_resource(ret.resource);
+  TypeRef type;
+  switch (ret.kind) {
+    case Returns::Kind::Void:
+      type.kind = TypeRef::Kind::Any;
+      break;
+    case Returns::Kind::NewId:
+    case Returns::Kind::IdList:
+      type.kind = TypeRef::Kind::Id;
+      type.target = ret.resource;
+      if (ret.kind == Returns::Kind::IdList) {
+        TypeRef list;
+        list.kind = TypeRef::Kind::List;
+        list.element = std::make_shared<TypeRef>(type);
+        type = list;
+      }
+      break;
+    case Returns::Kind::Resource:
+    case Returns::Kind::Child:
+      type.kind = TypeRef::Kind::Named;
+      type.target = res->model;
+      break;
+    case Returns::Kind::Children: {
+      TypeRef el;
+      el.kind = TypeRef::Kind::Named;
+      el.target = res->model;
+      type.kind = TypeRef::Kind::List;
+      type.element = std::make_shared<TypeRef>(el);
+      break;
+    }
+  }
+  return type;
+}
+
 void validate_shape(const spec::Spec& spec, const json& v, const TypeRef& t,
                     const std::string& path, std::vector<std::string>& problems,
                     std::vector<std::string>& dt_problems) {
@@ -388,36 +424,9 @@ void check_result(Ctx& c, const json& result) {
   const auto& ret = c.call.op->returns;
   const auto& checks = c.spec.checks;
   // Shape first: the type the result must have.
-  TypeRef type;
+  if (ret.kind == Returns::Kind::Void) return;
+  const TypeRef type = result_type(c.spec, *c.call.op);
   const Resource* res = ret.resource.empty() ? nullptr : c.spec.find_resource(ret.resource);
-  switch (ret.kind) {
-    case Returns::Kind::Void:
-      return;
-    case Returns::Kind::NewId:
-    case Returns::Kind::IdList:
-      type.kind = TypeRef::Kind::Id;
-      type.target = ret.resource;
-      if (ret.kind == Returns::Kind::IdList) {
-        TypeRef list;
-        list.kind = TypeRef::Kind::List;
-        list.element = std::make_shared<TypeRef>(type);
-        type = list;
-      }
-      break;
-    case Returns::Kind::Resource:
-    case Returns::Kind::Child:
-      type.kind = TypeRef::Kind::Named;
-      type.target = res->model;
-      break;
-    case Returns::Kind::Children: {
-      TypeRef el;
-      el.kind = TypeRef::Kind::Named;
-      el.target = res->model;
-      type.kind = TypeRef::Kind::List;
-      type.element = std::make_shared<TypeRef>(el);
-      break;
-    }
-  }
   std::vector<std::string> problems, dt;
   validate_shape(c.spec, result, type, "", problems, dt);
   c.exercised(&checks.response_shape);
@@ -519,20 +528,51 @@ CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
     return v;
   }
 
+  // An RPC binding's envelope and encoding rules, each its own clause.
+  auto encoding = [&] {
+    if (!binding.rpc) return;
+    const spec::RpcBinding& r = *binding.rpc;
+    c.exercised(&r.envelope);
+    if (answer.status) c.exercised(&r.id_echoed);
+    for (const auto& [clause, problem] : answer.encoding_problems)
+      c.violate(clause, "the " + binding.name + " encoding (" + clause->summary + ")", problem);
+  };
+  const spec::EnvelopeNegative* negative =
+      binding.rpc && call.variant == Call::Variant::MalformedBody
+          ? binding.rpc->negative(call.variant_param)
+          : nullptr;
+
   if (answer.kind == Decoded::Kind::Error) {
     v.outcome =
         answer.error_name.empty() ? "error-" + std::to_string(answer.status) : answer.error_name;
+    encoding();
     c.exercised(&checks.error_envelope);
     if (!answer.envelope_problems.empty())
       c.violate(&checks.error_envelope, "the " + binding.name + " error envelope",
                 join(answer.envelope_problems, "; "));
-    if (!answer.error_name.empty() && c.spec.errors.count(answer.error_name)) {
+    if (binding.rpc && !answer.protocol_error) {
+      // A service error travels in the result, with the binding's one status.
+      const spec::RpcBinding& r = *binding.rpc;
+      c.exercised(&r.error_status);
+      if (answer.status != r.error_http_status)
+        c.violate(&r.error_status, "HTTP " + std::to_string(r.error_http_status),
+                  "HTTP " + std::to_string(answer.status) + " for " +
+                      (answer.error_name.empty() ? "an error" : answer.error_name));
+    } else if (!binding.rpc && !answer.error_name.empty() &&
+               c.spec.errors.count(answer.error_name)) {
       int want = c.spec.errors.at(answer.error_name).http_status;
       c.exercised(&checks.error_status);
       if (answer.status != want)
         c.violate(&checks.error_status, answer.error_name + " with HTTP " + std::to_string(want),
                   "HTTP " + std::to_string(answer.status));
     }
+    if (negative && negative->via != "any" &&
+        answer.protocol_error != (negative->via == "protocol"))
+      c.violate(
+          &negative->clause,
+          negative->via == "protocol" ? "the JSON-RPC error member"
+                                      : "a service error in result.error",
+          answer.protocol_error ? "the JSON-RPC error member" : "a service error in result.error");
     std::string actual = std::to_string(answer.status) + " " +
                          (answer.error_name.empty() ? "(unreadable error)" : answer.error_name);
     if (e.open) {
@@ -546,6 +586,19 @@ CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
     const Outcome& primary = e.acceptable.front();
     const Clause* blame =
         primary.success ? unexpected_error_blame(c, answer.error_name) : primary.clause;
+    // The error of a later precondition: the target went past the one that should have
+    // refused, as if it held (an expired, removed or foreign instance still there). Blame
+    // what makes it fail, as a success would (if_success).
+    if (!primary.success && primary.if_success && primary.if_success != primary.clause) {
+      const auto& pres = call.op->preconditions;
+      auto failed = std::find_if(pres.begin(), pres.end(), [&](const spec::Precondition& p) {
+        return &p.clause == primary.clause;
+      });
+      if (failed != pres.end() &&
+          std::any_of(std::next(failed), pres.end(),
+                      [&](const spec::Precondition& p) { return p.error == answer.error_name; }))
+        blame = primary.if_success;
+    }
     c.violate(blame, expected_text(e, c.spec), actual);
     return v;
   }
@@ -565,6 +618,14 @@ CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
   if (answer.status != ob.success_status)
     c.violate(&checks.success_status, "HTTP " + std::to_string(ob.success_status),
               "HTTP " + std::to_string(answer.status));
+  encoding();
+  if (binding.rpc && call.op->returns.kind == Returns::Kind::Void)
+    c.exercised(&binding.rpc->void_output);
+  if (binding.rpc && answer.has_result) {
+    c.exercised(&binding.rpc->optional_wrapping);
+    c.exercised(&binding.rpc->structure_wrapping);
+    c.exercised(&binding.rpc->datetime_form);
+  }
   if (!answer.envelope_problems.empty())
     c.violate(&checks.response_shape, "the " + binding.name + " result envelope",
               join(answer.envelope_problems, "; "));

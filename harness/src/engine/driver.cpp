@@ -42,6 +42,19 @@ Failure internal_failure(const std::string& where, const std::string& what, std:
   return f;
 }
 
+// The plan without the operations left out (--exclude); at least one must remain.
+GenPlan without(GenPlan plan, const std::set<std::string>& excluded) {
+  GenPlan kept;
+  kept.negatives = std::move(plan.negatives);
+  for (std::size_t i = 0; i < plan.ops.size(); ++i)
+    if (!excluded.count(plan.ops[i]->full_name)) {
+      kept.ops.push_back(plan.ops[i]);
+      kept.facts.push_back(std::move(plan.facts[i]));
+    }
+  if (kept.ops.empty()) throw std::invalid_argument("every operation is excluded");
+  return kept;
+}
+
 }  // namespace
 
 RunResult run(const RunConfig& config) {
@@ -57,14 +70,17 @@ RunResult run(const RunConfig& config) {
   Recorder rec;
   Progress progress;
   progress.clauses_total = spec.clauses().size();
-  const GenPlan plan = make_plan(spec, target.binding());
+  const GenPlan plan = without(make_plan(spec, target.binding()), config.excluded_operations);
 
-  // A sequence that is not run is discarded, never passed: a stopped search ends
-  // with RapidCheck giving up (after maxDiscardRatio discards per sequence wanted,
-  // none of which sends anything), and a shrink candidate not tried is rejected.
+  // A sequence that is not run never passes. Once the run is asked to stop, every
+  // sequence "fails" at once without sending anything (RC_FAIL, not RC_DISCARD: a search
+  // of N sequences would otherwise give up only after 10 N discards); such a failure is
+  // not reported (only rec.last, a real failure, is), and while shrinking a real one
+  // the smallest found so far stands.
+  auto stopped = [&] { return config.stop && config.stop->load(); };
   auto property = [&] {
-    if (config.stop && config.stop->load()) RC_DISCARD("stopped");
-    if (probe.failed()) RC_DISCARD("a lease probe failed");
+    if (stopped()) RC_FAIL("stopped");
+    if (probe.failed()) RC_FAIL("a lease probe failed");
     // Aborted at a transport error: no shrink candidate is tried, so the first
     // failure is reported as found, and nothing more is sent.
     if (rec.aborted) RC_DISCARD("stopped at a transport error");
@@ -93,6 +109,8 @@ RunResult run(const RunConfig& config) {
       clean_up_sequence(sut);
     } catch (const SequenceFailed& f) {
       RC_FAIL(f.what());
+    } catch (const SequenceStopped&) {
+      RC_FAIL("stopped");
     }
     ++rec.sequences;
     // The lease probe starts once a sequence passed: none on a target that fails (or
@@ -114,7 +132,7 @@ RunResult run(const RunConfig& config) {
     if (config.events) config.events->failure_found({*f});
     RunResult out;
     out.seed = config.seed;
-    out.failure = std::move(f);
+    out.failures.push_back(std::move(*f));
     return out;
   }
 
@@ -156,21 +174,22 @@ RunResult run(const RunConfig& config) {
       f.seconds_to_first = rec.first->seconds_to_first;
       f.calls_to_first = rec.first->calls_to_first;
       f.shrinks = static_cast<int>(failure.reproduce.shrinkPath.size());
-      out.failure = f;
-    } else {
-      out.failure = internal_failure("no exception", failure.description, config.seed);
+      out.failures.push_back(std::move(f));
+    } else if (!stopped() && !probe.failed()) {
+      out.failures.push_back(internal_failure("no exception", failure.description, config.seed));
     }
   } else if (result.match(error)) {
-    out.failure = internal_failure("a run", error.description, config.seed);
+    out.failures.push_back(internal_failure("a run", error.description, config.seed));
   }
-  if (owned && !out.failure && probe.failure()) {
-    out.failure = probe.failure();
-    if (config.events) config.events->failure_found({*out.failure});
+  if (owned && out.failures.empty() && probe.failure()) {
+    out.failures.push_back(*probe.failure());
+    if (config.events) config.events->failure_found({out.failures.back()});
   }
   // Blame the first divergence, not the call that noticed it.
-  if (out.failure && !out.aborted && !(config.stop && config.stop->load()))
-    diagnose_failure(config, *out.failure);
-  out.passed = !out.failure;
+  if (!out.aborted && !stopped())
+    for (auto& f : out.failures)
+      diagnose_failure(config, f);
+  out.passed = out.failures.empty();
   return out;
 }
 

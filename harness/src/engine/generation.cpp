@@ -213,6 +213,11 @@ GenPlan make_plan(const spec::Spec& spec, const spec::Binding& binding) {
     }
     plan.facts.push_back(std::move(f));
   }
+  if (binding.rpc) {
+    plan.negatives.push_back("");
+    for (const auto& n : binding.rpc->negatives)
+      plan.negatives.push_back(n.name);
+  }
   return plan;
 }
 
@@ -305,6 +310,8 @@ rc::Gen<CmdSP> gen_command(const Model& model, const GenPlan& plan) {
         break;
       case 4:
         call.variant = Call::Variant::MalformedBody;
+        if (!plan.negatives.empty())
+          call.variant_param = plan.negatives[uniform<std::size_t>(0, plan.negatives.size())];
         break;
       case 5: {
         call.variant = Call::Variant::ConcurrentReplay;

@@ -330,6 +330,11 @@ Expectation expect(const Model& m, const Call& c) {
   if (c.variant == Call::Variant::OmitRequired || c.variant == Call::Variant::WrongType ||
       c.variant == Call::Variant::MalformedBody) {
     Outcome o{false, checks.malformed_errors, &checks.malformed_request, &checks.malformed_request};
+    // A broken envelope of an RPC binding names its own refusal.
+    auto b = m.spec->bindings.find(m.profile->binding);
+    if (c.variant == Call::Variant::MalformedBody && b != m.spec->bindings.end() && b->second.rpc)
+      if (const auto* neg = b->second.rpc->negative(c.variant_param))
+        o = Outcome{false, neg->errors, &neg->clause, &neg->clause};
     // A `present` precondition on the omitted parameter names its own error.
     for (const auto& p : c.op->preconditions)
       if (p.check == Precondition::Check::Present && c.variant == Call::Variant::OmitRequired &&

@@ -21,7 +21,10 @@ CmdSP command_from_json(const RunConfig& config, const Model& m, const json& j) 
   return std::make_shared<CallCommand>(std::move(c));
 }
 
-ReplayResult replay(const RunConfig& config, const std::vector<json>& commands) {
+ReplayResult replay(const RunConfig& given, const std::vector<json>& commands) {
+  // A replay is short: it runs to its end even when the run is asked to stop.
+  RunConfig config = given;
+  config.stop = nullptr;
   const spec::Spec& spec = *config.spec;
   Target target = open_target(config);
   Recorder rec;

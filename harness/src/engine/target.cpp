@@ -81,7 +81,10 @@ void Target::advance(std::int64_t ms) {
     auto r = control({"POST", "/clock/advance", "", {}, json{{"milliseconds", ms}}.dump()});
     if (r.status != 200) throw std::runtime_error("clock control: POST /clock/advance failed");
   } else {
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < until && !(stop_ && *stop_))
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
   }
 }
 
@@ -159,6 +162,7 @@ Target open_target(const RunConfig& config) {
   Target target(*config.spec, config.profile);
   target.connect();
   target.set_observer(config.on_exchange);
+  target.set_stop(config.stop);
   return target;
 }
 
@@ -189,6 +193,24 @@ json filler(const spec::Spec& spec, const spec::TypeRef& t) {
 }
 
 }  // namespace
+
+json creation_args(const spec::Spec& spec, const Operation& creator, const std::string& path,
+                   const std::string& id) {
+  // The id at the dotted parameter path the spec names; the other required
+  // parameters get a well-typed value (the caller has no reason to choose).
+  json args = json::object();
+  for (const Param& p : creator.params)
+    if (p.required && p.name != path.substr(0, path.find('.')))
+      args[p.name] =
+          p.type.kind == spec::TypeRef::Kind::Long ? json(p.min.value_or(0)) : filler(spec, p.type);
+  json* at = &args;
+  std::size_t start = 0;
+  for (auto dot = path.find('.'); dot != std::string::npos;
+       start = dot + 1, dot = path.find('.', start))
+    at = &(*at)[path.substr(start, dot - start)];
+  (*at)[path.substr(start)] = id;
+  return args;
+}
 
 void discover_children(const spec::Spec& spec, Profile& profile) {
   const Resource* child = nullptr;
@@ -230,20 +252,7 @@ void discover_children(const spec::Spec& spec, Profile& profile) {
   }
   for (auto& item : from) {
     if (!item.members.empty()) continue;
-    // create: put the item id at the dotted parameter path the spec names; the other
-    // required parameters get a well-typed value (discovery has no reason to choose).
-    json args = json::object();
-    const std::string& path = via->second.param;
-    for (const Param& p : creator->params)
-      if (p.required && p.name != path.substr(0, path.find('.')))
-        args[p.name] = p.type.kind == spec::TypeRef::Kind::Long ? json(p.min.value_or(0))
-                                                                : filler(spec, p.type);
-    json* at = &args;
-    std::size_t start = 0;
-    for (auto dot = path.find('.'); dot != std::string::npos;
-         start = dot + 1, dot = path.find('.', start))
-      at = &(*at)[path.substr(start, dot - start)];
-    (*at)[path.substr(start)] = item.id;
+    json args = creation_args(spec, *creator, via->second.param, item.id);
     Decoded made =
         decode(spec, binding, *creator, transport.send(encode(binding, *creator, args, token)));
     if (made.kind != Decoded::Kind::Success || !made.result.is_string())

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -22,8 +24,10 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-SecretHeaders::SecretHeaders(const std::vector<std::string>& more)
-    : names_{"authorization", "proxy-authorization", "cookie", "set-cookie"} {
+SecretHeaders::SecretHeaders(const std::vector<std::string>& more,
+                             std::vector<std::string> body_keys)
+    : names_{"authorization", "proxy-authorization", "cookie", "set-cookie"},
+      body_keys_(std::move(body_keys)) {
   for (const auto& name : more)
     names_.push_back(lower(name));
 }
@@ -32,10 +36,37 @@ bool SecretHeaders::contains(std::string_view name) const {
   return std::find(names_.begin(), names_.end(), lower(name)) != names_.end();
 }
 
+namespace {
+
+void redact_members(nlohmann::json& j, const std::vector<std::string>& keys) {
+  if (j.is_object()) {
+    for (auto& [k, v] : j.items()) {
+      if (std::find(keys.begin(), keys.end(), k) != keys.end())
+        v = "<redacted>";
+      else
+        redact_members(v, keys);
+    }
+  } else if (j.is_array()) {
+    for (auto& v : j)
+      redact_members(v, keys);
+  }
+}
+
+}  // namespace
+
+std::string redacted_body(const std::string& body, const SecretHeaders& secrets) {
+  if (secrets.body_keys().empty()) return body;
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded()) return body;
+  redact_members(j, secrets.body_keys());
+  return j.dump();
+}
+
 HttpRequest redacted(const HttpRequest& r, const SecretHeaders& secrets) {
   HttpRequest out = r;
   for (auto& [k, v] : out.headers)
     if (secrets.contains(k)) v = "<redacted>";
+  if (out.body) out.body = redacted_body(*out.body, secrets);
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "conformance/engine/rpc_wire.hpp"
+
 namespace conformance::engine {
 
 using nlohmann::json;
@@ -32,6 +34,8 @@ std::string base64(const std::string& in) {
   return out;
 }
 
+}  // namespace
+
 json wrong_type_of(const json& v) {
   if (v.is_string()) return json(12345);
   if (v.is_number()) return json("not-a-number");
@@ -39,10 +43,9 @@ json wrong_type_of(const json& v) {
   return json::array({1});
 }
 
-}  // namespace
-
 HttpRequest encode(const spec::Binding& binding, const spec::Operation& op, const json& args,
                    const std::string& token, Breakage breakage, const std::string& broken_param) {
+  if (binding.rpc) return rpc_encode(binding, op, args, token, breakage, broken_param);
   const auto& ob = binding.operations.at(op.full_name);
   HttpRequest r;
   r.method = ob.method;
@@ -111,13 +114,14 @@ HttpRequest encode(const spec::Binding& binding, const spec::Operation& op, cons
 }
 
 Decoded decode(const spec::Spec& spec, const spec::Binding& binding, const spec::Operation& op,
-               const HttpResponse& response) {
+               const HttpResponse& response, const HttpRequest* request) {
   Decoded d;
   if (!response.transport_error.empty()) {
     d.kind = Decoded::Kind::Transport;
     d.transport_error = response.transport_error;
     return d;
   }
+  if (binding.rpc) return rpc_decode(spec, binding, op, response, request);
   d.status = response.status;
   bool json_type = response.content_type.find("application/json") != std::string::npos;
   if (response.status >= 200 && response.status < 300) {
@@ -200,11 +204,15 @@ Decoded decode(const spec::Spec& spec, const spec::Binding& binding, const spec:
 }
 
 SecretHeaders secret_headers(const spec::Binding& binding) {
+  if (binding.rpc)  // no session header: the token and the password travel in the body
+    return SecretHeaders(
+        {}, {binding.rpc->token_key, binding.rpc->password_key, binding.rpc->secret_tag});
   return SecretHeaders({binding.session_header});
 }
 
 std::string login(Transport& transport, const spec::Binding& binding, const std::string& user,
                   const std::string& password) {
+  if (binding.rpc) return rpc_login(transport, binding, user, password);
   HttpRequest r;
   r.method = binding.login.method;
   r.path = binding.login.path;

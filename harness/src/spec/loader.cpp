@@ -649,9 +649,178 @@ Endpoint parse_endpoint(const Node& n, bool login) {
   return e;
 }
 
+// The keys of `n` (an object with exactly these keys, all required), as strings, in order.
+std::vector<std::string> string_keys(const Node& n, std::initializer_list<const char*> keys) {
+  std::vector<std::string> out;
+  for (const char* k : keys) {
+    if (!n.has(k)) n.fail(std::string("missing required key '") + k + "'");
+    out.push_back(n.at(k).nonempty_str());
+  }
+  for (const auto& [key, _] : n.value().items())
+    if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; }))
+      n.at(key).fail("unknown key '" + key + "'");
+  return out;
+}
+
+void check_pointer(const Node& n, const std::string& p) {
+  if (p.empty() || p.front() != '/') n.fail("a JSON pointer starts with '/'");
+}
+
+EnvelopeNegative parse_negative(const Node& n, const std::string& area) {
+  n.object({"name", "set", "remove", "unwrap", "errors", "via", "clause"},
+           {"name", "errors", "via", "clause"});
+  EnvelopeNegative neg;
+  neg.name = n.at("name").nonempty_str();
+  if (n.has("set")) {
+    Node set = n.at("set");
+    set.map_object();
+    for (const auto& [ptr, v] : set.value().items()) {
+      check_pointer(set.at(ptr), ptr);
+      neg.set.emplace_back(ptr, v);
+    }
+  }
+  if (n.has("remove")) {
+    neg.remove = n.at("remove").strings();
+    for (std::size_t i = 0; i < neg.remove.size(); ++i)
+      check_pointer(n.at("remove").at(i), neg.remove[i]);
+  }
+  if (n.has("unwrap")) {
+    neg.unwrap = n.at("unwrap").nonempty_str();
+    check_pointer(n.at("unwrap"), neg.unwrap);
+  }
+  if (neg.set.empty() && neg.remove.empty() && neg.unwrap.empty())
+    n.fail("a negative needs at least one of 'set', 'remove', 'unwrap'");
+  neg.errors = n.at("errors").strings();
+  if (neg.errors.empty()) n.at("errors").fail("at least one error is needed");
+  neg.via = n.at("via").enum_str({"protocol", "result", "any"});
+  neg.clause = parse_clause(n.at("clause"), area);
+  return neg;
+}
+
+// A binding with "protocol": "jsonrpc" (specs/README.md, "RPC bindings").
+Binding parse_rpc_binding(const Node& n, const std::string& name) {
+  n.object({"doc", "protocol", "endpoint", "envelope", "session", "login", "logout", "encoding",
+            "error", "protocol_errors", "clauses", "negatives", "operations"},
+           {"protocol", "endpoint", "envelope", "session", "login", "logout", "encoding", "error",
+            "protocol_errors", "clauses", "operations"});
+  Binding b;
+  b.name = name;
+  b.protocol = "jsonrpc";
+  b.doc = n.str_or("doc", "");
+  Node ep = n.at("endpoint");
+  ep.object({"method", "path", "success_status"}, {"method", "path", "success_status"});
+  RpcBinding r;
+  auto env =
+      string_keys(n.at("envelope"),
+                  {"version", "method", "service_key", "operation_key", "input_key", "context_key",
+                   "app_context_key", "op_id_key", "security_key", "output_key", "error_key"});
+  r.version = env[0], r.method = env[1], r.service_key = env[2], r.operation_key = env[3];
+  r.input_key = env[4], r.context_key = env[5], r.app_context_key = env[6], r.op_id_key = env[7];
+  r.security_key = env[8], r.output_key = env[9], r.error_key = env[10];
+  auto ses = string_keys(n.at("session"), {"scheme_key", "scheme", "token_key"});
+  r.scheme_key = ses[0], r.session_scheme = ses[1], r.token_key = ses[2];
+  auto login =
+      string_keys(n.at("login"), {"service", "operation", "scheme", "user_key", "password_key"});
+  r.login_service = login[0], r.login_operation = login[1], r.login_scheme = login[2];
+  r.user_key = login[3], r.password_key = login[4];
+  auto logout = string_keys(n.at("logout"), {"service", "operation"});
+  r.logout_service = logout[0], r.logout_operation = logout[1];
+  Node enc = n.at("encoding");
+  enc.object({"structure", "optional", "secret", "error", "input_structure", "structures"},
+             {"structure", "optional", "secret", "error", "input_structure", "structures"});
+  r.structure_tag = enc.at("structure").nonempty_str();
+  r.optional_tag = enc.at("optional").nonempty_str();
+  r.secret_tag = enc.at("secret").nonempty_str();
+  r.error_tag = enc.at("error").nonempty_str();
+  r.input_structure = enc.at("input_structure").nonempty_str();
+  Node structs = enc.at("structures");
+  structs.map_object();
+  for (const auto& [tname, v] : structs.value().items()) {
+    Node sn = structs.at(tname);
+    if (v.is_object()) {
+      sn.object({"name", "all_optional"}, {"name"});
+      r.structures[tname] = sn.at("name").nonempty_str();
+      if (sn.has("all_optional") && sn.at("all_optional").boolean()) r.all_optional.insert(tname);
+    } else {
+      r.structures[tname] = sn.nonempty_str();
+    }
+  }
+  Node error = n.at("error");
+  error.object({"http_status", "name_key", "messages_key"},
+               {"http_status", "name_key", "messages_key"});
+  auto status = error.at("http_status").integer();
+  if (status < 200 || status > 299)
+    error.at("http_status").fail("an RPC binding answers errors with a status in 200..299");
+  r.error_http_status = static_cast<int>(status);
+  b.error_style = "rpc";
+  b.error_name_key = error.at("name_key").nonempty_str();
+  b.error_messages_key = error.at("messages_key").nonempty_str();
+  Node pe = n.at("protocol_errors");
+  pe.array();
+  for (std::size_t i = 0; i < pe.value().size(); ++i) {
+    Node e = pe.at(i);
+    e.object({"code", "message", "error"}, {"code", "error"});
+    ProtocolError p;
+    auto code = e.at("code").integer();
+    if (code < INT32_MIN || code > INT32_MAX) e.at("code").fail("a code fits in 32 bits");
+    p.code = static_cast<int>(code);
+    p.message = e.str_or("message", "");
+    p.error = e.at("error").nonempty_str();
+    if (r.protocol_error(p.code))
+      e.at("code").fail("code " + std::to_string(code) + " is listed twice");
+    r.protocol_errors.push_back(p);
+  }
+  Node cl = n.at("clauses");
+  cl.object({"envelope", "id_echoed", "void_output", "optional_wrapping", "structure_wrapping",
+             "datetime_form", "error_status"},
+            {"envelope", "id_echoed", "void_output", "optional_wrapping", "structure_wrapping",
+             "datetime_form", "error_status"});
+  r.envelope = parse_clause(cl.at("envelope"), "binding");
+  r.id_echoed = parse_clause(cl.at("id_echoed"), "binding");
+  r.void_output = parse_clause(cl.at("void_output"), "binding");
+  r.optional_wrapping = parse_clause(cl.at("optional_wrapping"), "binding");
+  r.structure_wrapping = parse_clause(cl.at("structure_wrapping"), "binding");
+  r.datetime_form = parse_clause(cl.at("datetime_form"), "binding");
+  r.error_status = parse_clause(cl.at("error_status"), "binding");
+  if (n.has("negatives")) {
+    Node negs = n.at("negatives");
+    negs.array();
+    for (std::size_t i = 0; i < negs.value().size(); ++i) {
+      auto neg = parse_negative(negs.at(i), "binding");
+      if (r.negative(neg.name))
+        negs.at(i).at("name").fail("negative '" + neg.name + "' is listed twice");
+      r.negatives.push_back(std::move(neg));
+    }
+  }
+  // The REST-shaped fields the engine reads of every binding: one endpoint for all.
+  b.login = parse_endpoint(ep, false);
+  b.login.token = r.secret_tag;
+  b.logout = b.login;
+  b.result_style = "rpc";
+  Node ops = n.at("operations");
+  ops.map_object();
+  for (const auto& [opname, _] : ops.value().items()) {
+    Node on = ops.at(opname);
+    on.object({"service", "operation"}, {"service", "operation"});
+    OperationBinding ob;
+    ob.operation = opname;
+    ob.method = b.login.method;
+    ob.path = b.login.path;
+    ob.success_status = b.login.success_status;
+    ob.rpc_service = on.at("service").nonempty_str();
+    ob.rpc_operation = on.at("operation").nonempty_str();
+    b.operations[opname] = std::move(ob);
+  }
+  b.rpc = std::move(r);
+  return b;
+}
+
 Binding parse_binding(const Node& n, const std::string& name) {
-  n.object({"doc", "session_header", "login", "logout", "result", "error", "operations"},
-           {"session_header", "login", "logout", "result", "error", "operations"});
+  if (n.has("protocol") && n.at("protocol").enum_str({"http", "jsonrpc"}) == "jsonrpc")
+    return parse_rpc_binding(n, name);
+  n.object(
+      {"doc", "protocol", "session_header", "login", "logout", "result", "error", "operations"},
+      {"session_header", "login", "logout", "result", "error", "operations"});
   Binding b;
   b.name = name;
   b.doc = n.str_or("doc", "");
@@ -981,10 +1150,40 @@ class Validator {
     }
   }
 
+  // An RPC binding: its errors are in the catalogue, its structure names name structures,
+  // and no two operations share a (service, operation) pair.
+  void check_rpc(const std::string& base, const Binding& b) const {
+    const RpcBinding& r = *b.rpc;
+    for (std::size_t i = 0; i < r.protocol_errors.size(); ++i)
+      if (!s_.errors.count(r.protocol_errors[i].error))
+        fail(base + "/protocol_errors/" + std::to_string(i) + "/error",
+             "error '" + r.protocol_errors[i].error + "' is not in the catalogue");
+    for (std::size_t i = 0; i < r.negatives.size(); ++i)
+      for (std::size_t j = 0; j < r.negatives[i].errors.size(); ++j)
+        if (!s_.errors.count(r.negatives[i].errors[j]))
+          fail(base + "/negatives/" + std::to_string(i) + "/errors/" + std::to_string(j),
+               "error '" + r.negatives[i].errors[j] + "' is not in the catalogue");
+    for (const auto& [tname, _] : r.structures) {
+      const TypeDef* t = s_.find_type(tname);
+      if (!t || t->kind != TypeDef::Kind::Structure)
+        fail(base + "/encoding/structures/" + escape_pointer_token(tname),
+             "'" + tname + "' is not a structure type under /types");
+    }
+    std::map<std::pair<std::string, std::string>, std::string> ids;
+    for (const auto& [opname, ob] : b.operations) {
+      auto [it, fresh] = ids.emplace(std::make_pair(ob.rpc_service, ob.rpc_operation), opname);
+      if (!fresh)
+        fail(base + "/operations/" + escape_pointer_token(opname),
+             "service '" + ob.rpc_service + "' operation '" + ob.rpc_operation +
+                 "' is already bound to " + it->second);
+    }
+  }
+
   void check_bindings() const {
     if (s_.bindings.empty()) fail("/bindings", "at least one binding is needed");
     for (const auto& [bname, b] : s_.bindings) {
       std::string base = "/bindings/" + escape_pointer_token(bname);
+      if (b.rpc) check_rpc(base, b);
       for (const auto& [opname, ob] : b.operations) {
         std::string obase = base + "/operations/" + escape_pointer_token(opname);
         const Operation* op = s_.find_operation(opname);
@@ -1155,6 +1354,15 @@ Spec parse_spec(const json& document, const std::string& file) {
   bindings.map_object();
   for (const auto& [name, _] : bindings.value().items())
     s.bindings[name] = parse_binding(bindings.at(name), name);
+  // An RPC binding carries every parameter in the operation's input, under its own name.
+  for (auto& [_, b] : s.bindings)
+    if (b.rpc) b.rpc->types = s.types;
+  for (auto& [_, b] : s.bindings)
+    if (b.rpc)
+      for (auto& [opname, ob] : b.operations)
+        if (const Operation* op = s.find_operation(opname))
+          for (const auto& p : op->params)
+            ob.params[p.name] = ParamLocation{ParamLocation::In::Body, p.name, false, {}, {}};
 
   Validator(s, document, file).run();
   return s;

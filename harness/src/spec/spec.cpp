@@ -189,7 +189,28 @@ std::vector<const Clause*> Spec::clauses() const {
     for (const auto& [__, ob] : b.operations)
       for (const auto& [___, loc] : ob.params)
         if (loc.clause) out.push_back(&*loc.clause);
+  for (const auto& [_, b] : bindings) {
+    if (!b.rpc) continue;
+    const RpcBinding& r = *b.rpc;
+    for (const Clause* c : {&r.envelope, &r.id_echoed, &r.void_output, &r.optional_wrapping,
+                            &r.structure_wrapping, &r.datetime_form, &r.error_status})
+      out.push_back(c);
+    for (const auto& n : r.negatives)
+      out.push_back(&n.clause);
+  }
   return out;
+}
+
+const EnvelopeNegative* RpcBinding::negative(const std::string& name) const {
+  for (const auto& n : negatives)
+    if (n.name == name) return &n;
+  return nullptr;
+}
+
+const ProtocolError* RpcBinding::protocol_error(int code) const {
+  for (const auto& p : protocol_errors)
+    if (p.code == code) return &p;
+  return nullptr;
 }
 
 const Clause* Spec::find_clause(const std::string& id) const {

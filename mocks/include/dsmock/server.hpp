@@ -29,6 +29,8 @@ struct FaultInfo {
   std::string name;
   std::string clause;
   std::string description;
+  std::string binding = "";  // the one binding the fault acts on ("jsonrpc"), or "" for all
+  bool applies_to(const std::string& b) const { return binding.empty() || binding == b; }
 };
 
 // A behaviour variant: a legitimate choice where the reference leaves a point open or

@@ -29,14 +29,15 @@ grep -q "still fails: $trace" reg.out || { cat reg.out; fail "--regressions did 
 "$conformance" run --seed 5 --sequences 5 --regressions tr >reg2.out 2>&1
 rc=$?; [ $rc -eq 0 ] && grep -q "fixed: $trace" reg2.out || { cat reg2.out; fail "--regressions on the clean mock: exit $rc"; }
 
-# 4. Ctrl-C during fuzzing: a clean exit with a complete JUnit file.
+# 4. Ctrl-C during fuzzing: exit 5 (incomplete, never a pass) with a complete JUnit file.
 "$conformance" fuzz --duration 10m --seed 1 --junit xml/interrupted.xml >fuzz.out 2>&1 &
 pid=$!
 sleep 2
 kill -INT $pid
 wait $pid
-rc=$?; [ $rc -eq 0 ] || { cat fuzz.out; fail "interrupted fuzz: exit $rc, expected 0"; }
-grep -q "interrupted" fuzz.out || fail "the summary does not say the run was interrupted"
+rc=$?; [ $rc -eq 5 ] || { cat fuzz.out; fail "interrupted fuzz: exit $rc, expected 5"; }
+grep -q "INCOMPLETE" fuzz.out || fail "the summary does not say the run is incomplete"
+grep -q "PASSED" fuzz.out && fail "an interrupted run says PASSED"
 [ -s xml/interrupted.xml ] || fail "no JUnit after Ctrl-C"
 
 # 5. The target dies mid-run: findings, exit 1, a valid JUnit file.

@@ -80,9 +80,9 @@ struct NoResetMock {
 };
 
 std::string describe(const engine::RunResult& r) {
-  if (!r.failure) return "passed";
-  return r.failure->violation.clause + ": expected " + r.failure->violation.expected + "; got " +
-         r.failure->violation.actual;
+  if (!r.failure()) return "passed";
+  return r.failure()->violation.clause + ": expected " + r.failure()->violation.expected + "; got " +
+         r.failure()->violation.actual;
 }
 
 }  // namespace
@@ -112,9 +112,9 @@ BOOST_AUTO_TEST_CASE(a_leaking_list_does_not_get_a_third_users_session_deleted) 
   NoResetMock mock({"list-shows-others"});
   std::string carols = mock.create("carol");
   auto r = mock.run(1, 50);
-  BOOST_REQUIRE(r.failure);
-  BOOST_TEST(r.failure->violation.clause == "list.owner_only", describe(r));
-  BOOST_TEST(r.failure->trace.size() >= 2u);
+  BOOST_REQUIRE(r.failure());
+  BOOST_TEST(r.failure()->violation.clause == "list.owner_only", describe(r));
+  BOOST_TEST(r.failure()->trace.size() >= 2u);
   BOOST_TEST(mock.exists("carol", carols));
 }
 
@@ -131,8 +131,8 @@ BOOST_AUTO_TEST_CASE(delete_preexisting_deletes_them_and_checks_the_delete) {
   NoResetMock mock({"delete-noop"});
   mock.create("bob");
   auto r = mock.run(1, 10, true);
-  BOOST_REQUIRE(r.failure);
-  BOOST_TEST(r.failure->violation.clause == "delete.removes", describe(r));
+  BOOST_REQUIRE(r.failure());
+  BOOST_TEST(r.failure()->violation.clause == "delete.removes", describe(r));
 }
 
 // The harness's own deletes are checked: a delete that does not delete is caught on the
@@ -141,8 +141,8 @@ BOOST_AUTO_TEST_CASE(a_delete_that_does_not_delete_is_blamed_on_the_delete) {
   for (const char* binding : {"api", "rest"}) {
     NoResetMock mock({"delete-noop"}, binding);
     auto r = mock.run(1, 50);
-    BOOST_REQUIRE_MESSAGE(r.failure, binding);
-    BOOST_TEST(r.failure->violation.clause == "delete.removes", binding << ": " << describe(r));
+    BOOST_REQUIRE_MESSAGE(r.failure(), binding);
+    BOOST_TEST(r.failure()->violation.clause == "delete.removes", binding << ": " << describe(r));
   }
 }
 

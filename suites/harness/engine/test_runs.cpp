@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "conformance/engine/runner.hpp"
 #include "conformance/engine/wire.hpp"
@@ -39,9 +40,9 @@ engine::RunResult run_mock(const std::set<std::string>& faults, const std::strin
 }
 
 std::string describe(const engine::RunResult& r) {
-  if (!r.failure) return "passed";
-  return r.failure->violation.clause + ": expected " + r.failure->violation.expected + "; got " +
-         r.failure->violation.actual;
+  if (!r.failure()) return "passed";
+  return r.failure()->violation.clause + ": expected " + r.failure()->violation.expected +
+         "; got " + r.failure()->violation.actual;
 }
 
 std::vector<dsmock::FaultInfo> faults() {
@@ -67,7 +68,7 @@ BOOST_AUTO_TEST_SUITE(engine_runs)
 // 20 seeds x 50 sequences per binding: 1000 sequences, and 20 independent starts
 // (the kill matrix's clean-mock requirement; docs/kill-matrix.md runs 20 x 200).
 BOOST_DATA_TEST_CASE(clean_mock_has_no_violations_over_20_seeds_and_1000_sequences,
-                     boost::unit_test::data::make({"api", "rest"}), binding) {
+                     boost::unit_test::data::make({"api", "rest", "jsonrpc"}), binding) {
   const int seeds = 20, per_seed = budget(1000) / 20;
   engine::Coverage all;
   long calls = 0;
@@ -87,37 +88,66 @@ BOOST_DATA_TEST_CASE(clean_mock_has_no_violations_over_20_seeds_and_1000_sequenc
     if (!all.clauses.count(c->id)) unreached.push_back(c->id);
   BOOST_TEST_MESSAGE(binding << ": " << seeds << " seeds, " << sequences << " sequences, " << calls
                              << " calls, unreached: " << unreached.size());
-  // Only the /api client_token transport clause cannot be reached on /rest.
+  // Only the clauses of another binding's own wire (the /api client_token transport, the
+  // JSON-RPC encoding) cannot be reached.
+  auto own = [&](const std::string& b) {
+    std::set<std::string> ids;
+    const auto& bd = shipped().bindings.at(b);
+    for (const auto& [_, ob] : bd.operations)
+      for (const auto& [__, loc] : ob.params)
+        if (loc.clause) ids.insert(loc.clause->id);
+    if (bd.rpc) {
+      for (const auto* c :
+           {&bd.rpc->envelope, &bd.rpc->id_echoed, &bd.rpc->void_output, &bd.rpc->optional_wrapping,
+            &bd.rpc->structure_wrapping, &bd.rpc->datetime_form, &bd.rpc->error_status})
+        ids.insert(c->id);
+      for (const auto& n : bd.rpc->negatives)
+        ids.insert(n.clause.id);
+    }
+    return ids;
+  };
+  std::set<std::string> others;
+  for (const auto& [name, _] : shipped().bindings)
+    if (name != binding)
+      for (const auto& id : own(name))
+        others.insert(id);
+  // An RPC binding answers every service error with its one status: its own clause
+  // (jsonrpc.errors_at_http_200) takes the place of binding.error_status.
+  if (shipped().bindings.at(binding).rpc) others.insert(shipped().checks.error_status.id);
   for (const auto& id : unreached)
-    BOOST_TEST((std::string(binding) == "rest" && id == "create.client_token_transport"),
-               "clause never reached: " << id);
+    BOOST_TEST((others.count(id) && !own(binding).count(id)), "clause never reached: " << id);
 }
 
 BOOST_DATA_TEST_CASE(every_fault_is_caught_and_named_by_its_clause,
                      boost::unit_test::data::make(faults()) *
-                         boost::unit_test::data::make({"api", "rest"}),
+                         boost::unit_test::data::make({"api", "rest", "jsonrpc"}),
                      fault, binding) {
-  // The sanitizer build (CONFORMANCE_QUICK) checks /api only; the default build both.
-  if (std::getenv("CONFORMANCE_QUICK") && std::string(binding) != "api") return;
+  if (!fault.applies_to(binding)) return;  // a fault of another binding
+  // On jsonrpc, the service's faults are the kill matrix test's (harness_kill_matrix runs each
+  // there); this one keeps to the faults of the JSON-RPC encoding.
+  if (std::string(binding) == "jsonrpc" && fault.binding.empty()) return;
+  // The sanitizer build (CONFORMANCE_QUICK) checks /api (and the JSON-RPC faults) only.
+  if (std::getenv("CONFORMANCE_QUICK") && std::string(binding) != "api" && fault.binding.empty())
+    return;
   auto r = run_mock({fault.name}, binding, 7, 200);
-  BOOST_REQUIRE_MESSAGE(r.failure, fault.name << " on " << binding << " was not caught");
-  BOOST_TEST(r.failure->violation.clause == fault.clause, fault.name << ": " << describe(r));
-  BOOST_TEST(!r.failure->trace.empty());
-  BOOST_TEST(r.failure->seed == 7u);
+  BOOST_REQUIRE_MESSAGE(r.failure(), fault.name << " on " << binding << " was not caught");
+  BOOST_TEST(r.failure()->violation.clause == fault.clause, fault.name << ": " << describe(r));
+  BOOST_TEST(!r.failure()->trace.empty());
+  BOOST_TEST(r.failure()->seed == 7u);
 }
 
 BOOST_AUTO_TEST_CASE(a_seed_reproduces_the_sequence_and_the_verdict) {
   auto a = run_mock({"keepalive-no-extend"}, "api", 99, 200);
   auto b = run_mock({"keepalive-no-extend"}, "api", 99, 200);
-  BOOST_REQUIRE(a.failure);
-  BOOST_REQUIRE(b.failure);
+  BOOST_REQUIRE(a.failure());
+  BOOST_REQUIRE(b.failure());
   BOOST_TEST(describe(a) == describe(b));
-  BOOST_REQUIRE_EQUAL(a.failure->trace.size(), b.failure->trace.size());
-  for (std::size_t i = 0; i < a.failure->trace.size(); ++i) {
-    BOOST_TEST(a.failure->trace[i].description == b.failure->trace[i].description);
-    BOOST_TEST(a.failure->trace[i].exchange.request.target().size() ==
-               b.failure->trace[i].exchange.request.target().size());
-    BOOST_TEST(a.failure->trace[i].outcome == b.failure->trace[i].outcome);
+  BOOST_REQUIRE_EQUAL(a.failure()->trace.size(), b.failure()->trace.size());
+  for (std::size_t i = 0; i < a.failure()->trace.size(); ++i) {
+    BOOST_TEST(a.failure()->trace[i].description == b.failure()->trace[i].description);
+    BOOST_TEST(a.failure()->trace[i].exchange.request.target().size() ==
+               b.failure()->trace[i].exchange.request.target().size());
+    BOOST_TEST(a.failure()->trace[i].outcome == b.failure()->trace[i].outcome);
   }
   auto c = run_mock({}, "rest", 5, 100);
   auto d = run_mock({}, "rest", 5, 100);
@@ -133,11 +163,11 @@ BOOST_AUTO_TEST_CASE(no_secret_reaches_a_trace) {
   cfg.profile = mock.profile;
   cfg.seed = 3;
   auto r = engine::run(cfg);
-  BOOST_REQUIRE(r.failure);
+  BOOST_REQUIRE(r.failure());
   const auto& binding = shipped().bindings.at(mock.profile.binding);
   auto secrets = engine::secret_headers(binding);
   bool session_header_seen = false;
-  for (const auto& step : r.failure->trace)
+  for (const auto& step : r.failure()->trace)
     for (const auto& [k, v] : step.exchange.request.headers) {
       session_header_seen = session_header_seen || k == binding.session_header;
       if (secrets.contains(k)) BOOST_TEST(v == "<redacted>");
@@ -253,8 +283,8 @@ BOOST_DATA_TEST_CASE(
     BOOST_TEST(doc.passed, v << ", seed " << seed << ": " << describe(doc));
   }
   auto strict = run_mock({}, "api", 1, 300, engine::Strictness::inferred, nullptr, variants);
-  BOOST_REQUIRE_MESSAGE(strict.failure, v << " was not caught at the default strictness");
-  BOOST_TEST(strict.failure->violation.clause == clause, v << ": " << describe(strict));
+  BOOST_REQUIRE_MESSAGE(strict.failure(), v << " was not caught at the default strictness");
+  BOOST_TEST(strict.failure()->violation.clause == clause, v << ": " << describe(strict));
 }
 
 // Without a reset the harness deletes each user's sessions before a sequence. A server

@@ -21,6 +21,9 @@ run() { "$conformance" run --target "$url" --profile "$examples/profile-local-mo
   --max-steps 6 "$@" >last.out 2>&1; }
 run; rc=$?
 [ $rc -eq 3 ] || { cat last.out; fail "self-signed certificate with verification: exit $rc, expected 3"; }
+# The message names the URL and suggests the fix.
+grep -q "$url.*SSLServerVerification.*--ca-file.*--insecure" last.out ||
+  { cat last.out; fail "the TLS failure does not name the URL and the fix"; }
 run --ca-file cert.pem; rc=$?
 [ $rc -eq 0 ] || { cat last.out; fail "--ca-file with the certificate: exit $rc, expected 0"; }
 run --insecure; rc=$?

@@ -38,8 +38,9 @@ BOOST_AUTO_TEST_SUITE(engine_toy_service)
 
 BOOST_AUTO_TEST_CASE(the_engine_checks_a_service_it_has_never_heard_of) {
   auto r = run_toy({});
-  BOOST_TEST(r.passed,
-             (r.failure ? r.failure->violation.clause + ": " + r.failure->violation.actual : ""));
+  BOOST_TEST(
+      r.passed,
+      (r.failure() ? r.failure()->violation.clause + ": " + r.failure()->violation.actual : ""));
   BOOST_TEST(r.coverage.clauses.count("widget.power_on.requires_off") == 1u);
   BOOST_TEST(r.coverage.clauses.count("widget.private") == 1u);
   BOOST_TEST(r.coverage.clauses.count("toy.auth") == 1u);
@@ -52,8 +53,8 @@ BOOST_AUTO_TEST_CASE(a_toy_server_that_breaks_one_rule_is_caught_on_it) {
   for (const auto& [fault, clause] : toy::faults()) {
     BOOST_TEST_CONTEXT("fault " << fault) {
       auto r = run_toy({fault});
-      BOOST_REQUIRE(r.failure);
-      BOOST_TEST(r.failure->violation.clause == clause);
+      BOOST_REQUIRE(r.failure());
+      BOOST_TEST(r.failure()->violation.clause == clause);
     }
   }
 }

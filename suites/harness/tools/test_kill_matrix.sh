@@ -29,6 +29,19 @@ faults=$(grep -c '^| `[a-z0-9-]*` | api' "$work/matrix.md")
 echo "kill matrix: $rows rows ($faults single faults)"
 [ "$faults" -ge 15 ] || { echo "FAIL: only $faults single-fault rows"; fail=1; }
 
+# The JSON-RPC binding: every single fault that acts on it (the store's and the rpc-* ones)
+# is killed on its own clause, and the clean mock passes; no pairs (seconds, not minutes).
+"$tool" --seeds 1 --no-pairs --clean-seeds 1 --binding jsonrpc --out "$work/jsonrpc.md" 2>"$work/jsonrpc.log"
+rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: kill matrix on jsonrpc exited $rc"; grep -v 'killed 1/1' "$work/jsonrpc.log"; fail=1; }
+rpc_rows=$(grep -c '^| `[a-z0-9-]*` | jsonrpc' "$work/jsonrpc.md")
+rpc_only=$(grep -c '^| `rpc-[a-z0-9-]*` | jsonrpc' "$work/jsonrpc.md")
+echo "kill matrix on jsonrpc: $rpc_rows single faults ($rpc_only of the JSON-RPC encoding)"
+[ "$rpc_rows" -ge 25 ] && [ "$rpc_only" -ge 9 ] || { echo "FAIL: too few jsonrpc rows"; fail=1; }
+if grep -q '^| `rpc-[a-z0-9-]*` | \(api\|rest\)' "$work/matrix.md"; then
+  echo "FAIL: a JSON-RPC fault was run on a REST binding"; fail=1
+fi
+
 # One sequence of one step cannot reach a prepared file: the mutant survives.
 "$tool" --fault file-prepare-stuck --seeds 1 --no-pairs --clean-seeds 0 --binding api \
   --sequences 1 --max-steps 1 --out "$work/survivor.md" 2>"$work/survivor.log"

@@ -1,12 +1,18 @@
 // The campaign: the one policy of a conformance run, used by the CLI, the kill
 // matrix and the benchmark alike.
 //   1. Regressions first: saved failures are replayed before anything new is generated.
-//   2. Rounds: one run, or (with a time budget) runs of seed, seed+1, ... until the
-//      budget or the call budget is spent, or a round fails; reports are checkpointed
-//      every 30 s meanwhile.
-//   3. The flaky re-check: a failure's minimal sequence is replayed, then its seed
-//      re-run; a failure that does not reproduce is reported as flaky, not as a failure.
-//   4. Interruption: the stop flag (Ctrl-C) ends the campaign cleanly, with a result.
+//   2. Searches: runs of seed, seed+1, ... The first ends at its first failure; the
+//      next ones tolerate the clauses already found (a sequence that violates one goes
+//      on, and fails only on another clause), so that each distinct broken clause gets
+//      its own shrunk minimal sequence. They go on until the budget is spent (the
+//      run's passing sequences; with a time budget, the duration or the call budget)
+//      or max_failures distinct clauses have failed; reports are checkpointed every
+//      30 s meanwhile.
+//   3. The flaky re-check: each failure's minimal sequence is replayed, then its seed
+//      re-run (tolerating every other clause); a failure whose clause does not fail
+//      again is reported as flaky, not as a failure.
+//   4. Interruption: the stop flag (Ctrl-C, SIGTERM) ends the campaign within a
+//      sequence step, with a result marked interrupted (never passed); no re-check.
 // Everything the campaign does is told to a Reporter (events.hpp).
 #pragma once
 
@@ -30,6 +36,7 @@ struct SavedTrace {
   std::string spec_sha256;  // of the spec it was recorded with
   std::string clause;       // the clause it broke
   std::vector<nlohmann::json> commands;
+  std::vector<std::string> after;  // clauses violated before its own: tolerated by a replay
 };
 
 // A saved trace that cannot be replayed (unreadable, or a command the spec or the
@@ -43,21 +50,22 @@ struct CampaignConfig {
   RunConfig run;            // its seed is the first round's; run.stop ends the campaign
   std::string regressions;  // directory of saved traces to replay first ("" = none)
   std::function<SavedTrace(const std::string& path)> load_trace;  // throws BadTrace
-  double duration_s = 0;           // > 0: rounds until this budget is spent
-  long max_calls = 0;              // with duration_s: also end after this many calls (0 = none)
+  double duration_s = 0;  // > 0: rounds until this budget is spent
+  long max_calls = 0;     // with duration_s: also end after this many calls (0 = none)
+  // End once this many distinct clauses have failed (0 = no limit: keep going until the
+  // budget is spent). 1 = stop at the first failure (--exit-first; the tools' default).
+  int max_failures = 1;
   double checkpoint_every_s = 30;  // with duration_s: Checkpoint events this often
   bool recheck = true;             // re-check a failure (flaky or not)
   bool min_coverage = false;       // count the non-open clauses never reached
 };
 
 struct CampaignResult {
-  RunResult result;               // failure: reproduced (or could not be re-checked)
+  RunResult result;               // failures: reproduced (or could not be re-checked)
   std::vector<Failure> flaky;     // failures that did not reproduce
   int regressions_failing = 0;    // saved traces that still fail
   std::size_t never_reached = 0;  // with min_coverage
-  bool internal_error() const {
-    return result.failure && result.failure->violation.clause == "harness.internal";
-  }
+  bool internal_error() const { return result.failure_of("harness.internal") != nullptr; }
 };
 
 // Runs the campaign. Throws TargetError when the target cannot be reached, BadTrace

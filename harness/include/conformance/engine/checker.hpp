@@ -83,6 +83,9 @@ CallVerdict check_answer(const Model& pre, const Model& post, const Call& call,
                          const Expectation& e, const spec::Binding& binding, const Decoded& answer,
                          const Memory& memory);
 
+// The type of an operation's result (any for void).
+spec::TypeRef result_type(const spec::Spec& spec, const spec::Operation& op);
+
 // Shape of a JSON value against a spec type: problems as "path: what". Date-time
 // problems go to `datetime_problems`.
 void validate_shape(const spec::Spec& spec, const nlohmann::json& value, const spec::TypeRef& type,

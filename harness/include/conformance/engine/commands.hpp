@@ -40,6 +40,13 @@ class SequenceFailed : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown by a command when the run is asked to stop (RunConfig::stop): the sequence
+// ends at once, neither passed nor failed.
+class SequenceStopped : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 using Cmd = rc::state::Command<Model, Sut>;
 using CmdSP = std::shared_ptr<const Cmd>;
 

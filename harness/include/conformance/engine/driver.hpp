@@ -4,8 +4,11 @@
 //
 // A run ends when its sequences passed, at its first failure (shrunk unless
 // config.shrink is off, within config.shrink_budget_s), or when config.stop is set.
-// Ending early never makes the property pass: a stopped run reports no failure it did
-// not find, and its result is marked interrupted.
+// A violation of a clause in config.tolerated does not fail a sequence: it is counted
+// and the sequence goes on (the campaign's searches after a failure, and clauses left
+// out). Ending early never makes the property pass: a stopped run reports no failure it
+// did not find, and its result is marked interrupted; it stops within one step (a call,
+// or a wall-clock wait cut short).
 #pragma once
 
 #include "conformance/engine/run.hpp"

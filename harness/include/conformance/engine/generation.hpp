@@ -22,6 +22,9 @@ struct OpFacts {
 struct GenPlan {
   std::vector<const spec::Operation*> ops;
   std::vector<OpFacts> facts;  // by position in ops
+  // An RPC binding's broken envelopes (by name): a malformed-body call sends one of
+  // them, or (name "") a body that is not JSON.
+  std::vector<std::string> negatives;
 };
 
 GenPlan make_plan(const spec::Spec& spec, const spec::Binding& binding);

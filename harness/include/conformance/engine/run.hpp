@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -49,6 +50,10 @@ struct Failure {
   std::optional<Violation> symptom;
   int diagnosed_step = 0;
   std::string diagnosis;
+  // Clauses already reported that the minimal sequence violated before this one (the
+  // sequence went on past them, RunConfig::tolerated): this violation may follow from
+  // theirs.
+  std::vector<std::string> after;
 };
 
 struct Coverage {
@@ -91,8 +96,14 @@ struct RunConfig {
   bool delete_preexisting = false;
   // A lease probe that outlives the run (a fuzz's rounds); null: the run starts its own.
   std::shared_ptr<LeaseProbe> lease_probe;
-  Reporter* events = nullptr;    // optional: sequences, calls, failures, shrink steps
-  ExchangeObserver on_exchange;  // optional
+  // Clauses whose violations do not fail a sequence: they are counted (Coverage::
+  // violations), the model follows the answer, and the sequence goes on. A run that
+  // keeps going after a failure tolerates the clauses already found, and the clauses
+  // left out by --include/--exclude.
+  std::set<std::string> tolerated;
+  std::set<std::string> excluded_operations;  // never generated (--exclude by operation)
+  Reporter* events = nullptr;                 // optional: sequences, calls, failures, shrink steps
+  ExchangeObserver on_exchange;               // optional
 };
 
 // How far a run has come (SequenceFinished).
@@ -107,9 +118,12 @@ struct Progress {
 
 struct RunResult {
   bool passed = false;
-  bool interrupted = false;
+  bool interrupted = false;  // ended before its budget was spent: incomplete, never passed
+  std::string ended_early;   // why, when not Ctrl-C / SIGTERM (e.g. the target went away)
   bool aborted = false;  // stopped at a transport error (OnTransportError::abort); failure is set
-  std::optional<Failure> failure;
+  // One per distinct broken clause, in the order found, each with its own minimal
+  // sequence.
+  std::vector<Failure> failures;
   Coverage coverage;
   int sequences = 0;
   long calls = 0;
@@ -118,6 +132,15 @@ struct RunResult {
   // On the wall clock: which lease clauses the background lease probes exercised, and how
   // (lease_probe.hpp); "" when none ran.
   std::string lease_probes;
+
+  // The first failure, or null.
+  const Failure* failure() const { return failures.empty() ? nullptr : &failures.front(); }
+  // The failure of `clause`, or null.
+  const Failure* failure_of(const std::string& clause) const {
+    for (const auto& f : failures)
+      if (f.violation.clause == clause) return &f;
+    return nullptr;
+  }
 };
 
 // The target cannot be reached, or a login failed, before any sequence ran.

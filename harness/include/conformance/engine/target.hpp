@@ -3,6 +3,7 @@
 // steps, and the discovery of what the profile leaves out.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -58,8 +59,10 @@ class Target {
   // Deletes (unchecked: after a failure, or at the end of the run) every instance the run
   // created and has not seen removed, each as the user who created it; never any other.
   void sweep();
-  // Lets `ms` pass: on the clock control, or on the wall clock (sleeping).
+  // Lets `ms` pass: on the clock control, or on the wall clock (sleeping; cut short
+  // when the run is asked to stop).
   void advance(std::int64_t ms);
+  void set_stop(const std::atomic<bool>* stop) { stop_ = stop; }
 
  private:
   std::int64_t server_clock_ms();
@@ -79,6 +82,7 @@ class Target {
   std::map<std::string, std::vector<int>> listed_by_;
   std::map<std::string, int> created_;  // not yet seen removed
   std::map<std::string, int> retired_;  // removed, or swept
+  const std::atomic<bool>* stop_ = nullptr;
 };
 
 // The wall clock, in epoch milliseconds.
@@ -87,6 +91,12 @@ std::int64_t epoch_ms_now();
 // The target of a run or a replay, logged in. Throws std::invalid_argument when the
 // profile's binding is not in the spec, TargetError when the target cannot be reached.
 Target open_target(const RunConfig& config);
+
+// The arguments of `creator` (an operation that creates a managed instance from an
+// external one) for the external instance `id`: the id at the dotted parameter `path`,
+// a well-typed value for every other required parameter.
+nlohmann::json creation_args(const spec::Spec& spec, const spec::Operation& creator,
+                             const std::string& path, const std::string& id);
 
 // Fills in the member keys (child keys, e.g. file names) of the profile's external
 // instances that list none: for each, creates a managed instance referring to it, lists

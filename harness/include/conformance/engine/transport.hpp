@@ -87,16 +87,23 @@ class Transport {
 // case: the standard credentials (authorization, proxy-authorization, cookie,
 // set-cookie) and those a spec's binding adds (its session header: wire.hpp,
 // secret_headers()). The transport itself names no service's header.
+// A binding may also name JSON body members whose values are secret (an RPC binding's
+// session token and password): redacted() blanks them wherever they occur in a JSON body.
 class SecretHeaders {
  public:
   SecretHeaders() : SecretHeaders(std::vector<std::string>{}) {}
-  explicit SecretHeaders(const std::vector<std::string>& more);
+  explicit SecretHeaders(const std::vector<std::string>& more,
+                         std::vector<std::string> body_keys = {});
   bool contains(std::string_view name) const;
+  const std::vector<std::string>& body_keys() const { return body_keys_; }
 
  private:
   std::vector<std::string> names_;  // lower case
+  std::vector<std::string> body_keys_;
 };
 HttpRequest redacted(const HttpRequest& r, const SecretHeaders& secrets);
+// `body` with the values of the secret body members blanked (unchanged if not JSON).
+std::string redacted_body(const std::string& body, const SecretHeaders& secrets);
 std::string percent_encode(const std::string& s, bool keep_colon);
 
 }  // namespace conformance::engine

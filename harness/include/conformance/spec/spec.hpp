@@ -215,6 +215,7 @@ std::string to_string(ParamLocation::In in);
 
 struct OperationBinding {
   std::string operation;                                   // full name
+  std::string rpc_service, rpc_operation;                  // protocol "jsonrpc": the ids
   std::string method, path;                                // path template with {param}
   std::vector<std::pair<std::string, std::string>> query;  // fixed dispatch query
   int success_status = 200;
@@ -228,8 +229,57 @@ struct Endpoint {
   std::string scheme;  // login: how the credentials travel ("basic": HTTP Basic)
 };
 
+// A deliberately broken envelope of an RPC binding ("negatives"): the patches applied to a
+// well-formed request, and the refusal it must get.
+struct EnvelopeNegative {
+  std::string name;
+  std::vector<std::pair<std::string, nlohmann::json>> set;  // JSON pointer -> value
+  std::vector<std::string> remove;                          // JSON pointers
+  std::string unwrap;  // JSON pointer of a tagged value {TAG: {NAME: X}} that becomes X
+  std::vector<std::string> errors;  // catalogue names, any of them
+  std::string via;                  // "protocol" (the JSON-RPC error member), "result", "any"
+  Clause clause;
+};
+
+// A JSON-RPC protocol error code and the catalogue error it stands for.
+struct ProtocolError {
+  int code = 0;
+  std::string message, error;
+};
+
+// The data of a binding whose protocol is "jsonrpc" (specs/README.md, "RPC bindings"): one
+// endpoint, a JSON-RPC 2.0 envelope naming service and operation, tagged values.
+struct RpcBinding {
+  // envelope
+  std::string version, method, service_key, operation_key, input_key, context_key, app_context_key,
+      op_id_key, security_key, output_key, error_key;
+  // the session token in the security context
+  std::string scheme_key, session_scheme, token_key;
+  // login and logout
+  std::string login_service, login_operation, login_scheme, user_key, password_key;
+  std::string logout_service, logout_operation;
+  // value encoding: tags, the operation input's structure name, type name -> wire name
+  std::string structure_tag, optional_tag, secret_tag, error_tag, input_structure;
+  std::map<std::string, std::string> structures;
+  // Structures whose every field is an optional at the wire's type level, whatever its
+  // presence in answers (a vAPI "model" structure).
+  std::set<std::string> all_optional;
+  // A copy of the spec's types (the loader fills it), so that the wire layer can encode
+  // and decode values with the binding alone.
+  std::map<std::string, TypeDef> types;
+  int error_http_status = 200;  // the HTTP status every answer, vAPI errors included, has
+  std::vector<ProtocolError> protocol_errors;
+  std::vector<EnvelopeNegative> negatives;
+  Clause envelope, id_echoed, void_output, optional_wrapping, structure_wrapping, datetime_form,
+      error_status;
+  const EnvelopeNegative* negative(const std::string& name) const;
+  const ProtocolError* protocol_error(int code) const;
+};
+
 struct Binding {
   std::string name, doc, session_header;
+  std::string protocol = "http";  // "http" (REST) or "jsonrpc"
+  std::optional<RpcBinding> rpc;  // protocol "jsonrpc"
   Endpoint login, logout;
   std::string result_style, result_key;                      // "bare" | "wrapped" + key
   std::string error_style, error_type_key, error_value_key;  // "bare" | "typed" + keys

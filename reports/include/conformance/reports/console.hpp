@@ -3,6 +3,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "conformance/engine/events.hpp"
 #include "conformance/reports/run_info.hpp"
@@ -17,6 +18,8 @@ class ConsoleReporter : public engine::Reporter {
   // `traces_dir`: where failures are saved ("" = not saved).
   ConsoleReporter(std::ostream& out, const spec::Spec& spec, const RunInfo& info,
                   std::string traces_dir = "");
+  // The seed, target and budget, before anything else.
+  void run_started(const engine::RunStarted& e) override;
   void regressions_started(const engine::RegressionsStarted& e) override;
   void replay_started(const engine::ReplayStarted& e) override;
   void replay_finished(const engine::ReplayFinished& e) override;
@@ -31,8 +34,12 @@ class ConsoleReporter : public engine::Reporter {
   std::string traces_dir_;
 };
 
+// The summary: clauses and their verdicts, the coverage matrix, every failure (its
+// clause's summary, minimal sequence, the failing call as a curl command, its trace file
+// under `traces_dir` when set), and the verdict (PASSED, FAILED, INCOMPLETE).
 void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunResult& result,
-                   const RunInfo& info);
+                   const RunInfo& info, const std::vector<engine::Failure>* flaky = nullptr,
+                   const std::string& traces_dir = "");
 // A failure's minimal sequence as readable HTTP exchanges.
 void write_trace(std::ostream& out, const engine::Failure& failure);
 

@@ -1,6 +1,7 @@
 // What every reporter says about a run besides its result.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,33 @@ struct RunInfo {
   // Headers redacted besides the credentials: the binding's session header
   // (engine::secret_headers()). Reports never show their values.
   std::vector<std::string> secret_headers;
+  // Clauses left out of the run (--include, --exclude): clause id -> why.
+  std::map<std::string, std::string> excluded;
+  // What the run was asked to do, e.g. "200 sequences of at most 40 steps".
+  std::string budget;
 };
 
-// The clause's verdict in a run: "passed", "failed", "skipped: <reason>".
+// A clause's verdict in a run. "failed": it has a failure (a minimal sequence of its
+// own), or it was violated somewhere in the run without one (reason says so); never
+// "passed" once violated, unless the violation did not reproduce (flaky). "skipped":
+// left out (--include/--exclude, --strictness documented) or never exercised.
+struct ClauseVerdict {
+  std::string status;  // passed | failed | skipped
+  std::string reason;  // skipped; failed without a minimal sequence
+  const engine::Failure* failure = nullptr;
+  long violations = 0;  // violating answers in the whole run
+};
+ClauseVerdict clause_verdict(const spec::Clause& clause, const engine::RunResult& result,
+                             const RunInfo& info,
+                             const std::vector<engine::Failure>* flaky = nullptr);
+
+// clause_verdict()'s status, its reason in *reason.
 std::string clause_status(const spec::Clause& clause, const engine::RunResult& result,
-                          const std::string& strictness, std::string* reason = nullptr);
+                          const RunInfo& info, std::string* reason = nullptr,
+                          const std::vector<engine::Failure>* flaky = nullptr);
+
+// The run's verdict in one word: PASSED, FAILED, INCOMPLETE (interrupted: never
+// passed, whatever it found), ABORTED (stopped at a transport error).
+std::string verdict_word(const engine::RunResult& result);
 
 }  // namespace conformance::reports

@@ -23,6 +23,9 @@ struct TraceFile {
   std::string clause;               // the clause it broke
   std::string expected, actual;
   std::vector<nlohmann::json> commands;
+  // Clauses the sequence violated before its own, already reported on their own (the
+  // run went on past them): a replay tolerates them. Optional in the file.
+  std::vector<std::string> after;
 };
 
 class TraceError : public std::runtime_error {
