@@ -81,8 +81,8 @@ struct NoResetMock {
 
 std::string describe(const engine::RunResult& r) {
   if (!r.failure()) return "passed";
-  return r.failure()->violation.clause + ": expected " + r.failure()->violation.expected + "; got " +
-         r.failure()->violation.actual;
+  return r.failure()->violation.clause + ": expected " + r.failure()->violation.expected +
+         "; got " + r.failure()->violation.actual;
 }
 
 }  // namespace
