@@ -5,12 +5,16 @@
 
 namespace conformance::cli {
 
-EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std::string& binding,
-                                 double prepare_delay_s,
-                                 const std::map<std::string, std::string>& variants) {
+namespace {
+
+EmbeddedMock start(const std::set<std::string>& faults, const std::string& binding,
+                   double prepare_delay_s, const std::map<std::string, std::string>& variants,
+                   double wall_timeout_s) {
   EmbeddedMock m;
   dsmock::Options mo;
-  mo.virtual_clock = true;
+  mo.virtual_clock = wall_timeout_s <= 0;
+  if (wall_timeout_s > 0)
+    mo.session_timeout = std::chrono::milliseconds(static_cast<long>(wall_timeout_s * 1000));
   mo.prepare_delay = std::chrono::milliseconds(static_cast<long>(prepare_delay_s * 1000));
   mo.faults = faults;
   mo.variants = variants;
@@ -20,7 +24,12 @@ EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std:
   engine::Profile& p = m.profile;
   p.url = m.server->url();
   p.binding = binding;
-  p.clock_control = m.server->url() + "/mock/v1";
+  if (wall_timeout_s <= 0) {
+    p.clock_control = m.server->url() + "/mock/v1";
+  } else {
+    p.cleanup_grace_s = 0.5;
+    p.clock_tolerance_s = 0.5;
+  }
   for (const auto& [name, pw] : eff.users)
     p.users.push_back({name, pw, std::vector<std::string>{}});  // no mock user holds one
   for (const auto& item : eff.items) {
@@ -38,7 +47,7 @@ EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std:
     return it == eff.variants.end() ? std::string() : it->second;
   };
   if (const std::string grace = variant("expiry-grace"); !grace.empty())
-    p.cleanup_grace_s = std::stod(grace);
+    p.cleanup_grace_s = std::max(p.cleanup_grace_s, std::stod(grace));
   if (variant("direct-endpoint") == "allowed")
     for (auto& u : p.users)
       u.privileges = std::vector<std::string>{"ContentLibrary.ReadStorage"};
@@ -49,6 +58,20 @@ EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std:
       timing == "delayed" || timing == "polls")
     p.prepare_timeout_s = std::max(prepare_delay_s, 1.0) + 1;  // they take at least 1 s
   return m;
+}
+
+}  // namespace
+
+EmbeddedMock start_embedded_mock(const std::set<std::string>& faults, const std::string& binding,
+                                 double prepare_delay_s,
+                                 const std::map<std::string, std::string>& variants) {
+  return start(faults, binding, prepare_delay_s, variants, 0);
+}
+
+EmbeddedMock start_wall_clock_mock(const std::set<std::string>& faults, const std::string& binding,
+                                   double session_timeout_s,
+                                   const std::map<std::string, std::string>& variants) {
+  return start(faults, binding, 0, variants, session_timeout_s);
 }
 
 }  // namespace conformance::cli

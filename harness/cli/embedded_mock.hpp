@@ -25,4 +25,12 @@ EmbeddedMock start_embedded_mock(const std::set<std::string>& faults,
                                  const std::string& binding = "api", double prepare_delay_s = 2,
                                  const std::map<std::string, std::string>& variants = {});
 
+// The mock as a server the harness cannot reset, as the standalone one started apart
+// (examples/profile-local-mock.json): on the wall clock with this session timeout, its
+// prepares done at once, and a profile without clock control (cleanup between sequences,
+// real waits) that allows 0.5 s of latency and of lingering after expiry.
+EmbeddedMock start_wall_clock_mock(const std::set<std::string>& faults, const std::string& binding,
+                                   double session_timeout_s,
+                                   const std::map<std::string, std::string>& variants = {});
+
 }  // namespace conformance::cli

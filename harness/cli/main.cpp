@@ -101,6 +101,7 @@ struct RunOptions {
   bool min_coverage = false;
   bool target_given = false;
   std::string on_transport_error = "finding";
+  bool delete_preexisting = false;
   long max_calls = 0;  // fuzz: also end once this many calls were sent (0 = no limit)
 };
 
@@ -116,6 +117,7 @@ std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
     cmd << " --variant " << v;
   if (o.strictness != "inferred") cmd << " --strictness " << o.strictness;
   if (o.on_transport_error != "finding") cmd << " --on-transport-error " << o.on_transport_error;
+  if (o.delete_preexisting) cmd << " --delete-preexisting";
   for (const auto& p : o.include)
     cmd << " --include '" << p << "'";
   for (const auto& p : o.exclude)
@@ -228,6 +230,7 @@ engine::RunConfig make_config(const spec::Spec& spec, const engine::Profile& pro
   cfg.strictness =
       o.strictness == "documented" ? engine::Strictness::documented : engine::Strictness::inferred;
   cfg.stop = &g_stop;
+  cfg.delete_preexisting = o.delete_preexisting;
   cfg.on_transport_error = o.on_transport_error == "abort" ? engine::OnTransportError::abort
                                                            : engine::OnTransportError::finding;
   engine::Selection sel = select_clauses(spec, o);
@@ -552,6 +555,9 @@ int main(int argc, char** argv) {
                     "'abort' = stop the run there, no shrinking, exit 3 (reports still written)")
         ->check(CLI::IsMember({"finding", "abort"}))
         ->capture_default_str();
+    cmd->add_flag("--delete-preexisting", o.delete_preexisting,
+                  "without clock control, also delete the sessions the profile's users had "
+                  "before the run (by default they are checked and left alone)");
     cmd->add_option("--junit", files.junit, "write a JUnit XML report (one testcase per clause)");
     cmd->add_option("--markdown", files.markdown,
                     "write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)");

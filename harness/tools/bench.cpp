@@ -6,7 +6,11 @@
 //      connection, and their ratio: medians of 3 alternating rounds;
 //   2. mock requests/s with 1, 8 and 64 connections (mock-load --mix throughput);
 //   3. per mock fault: median seconds and calls to the first failure over N seeds;
-//   4. peak RSS of `conformance fuzz --target mock` at 100k and at 1M calls.
+//   4. peak RSS of `conformance fuzz --target mock` at 100k and at 1M calls;
+//   5. the wall-clock mode without reset (the mock on the wall clock, --session-timeout 2,
+//      no clock control): the default run's duration, calls/s and the clauses it reaches
+//      next to the virtual-clock run of the same seed, and per fault the time to the first
+//      failure (not in --smoke unless asked for with --part 5).
 // --smoke runs every part with tiny budgets (CI): the figures are then meaningless,
 // but every part is exercised and checked for sanity.
 //
@@ -249,7 +253,8 @@ int main(int argc, char** argv) {
   int fault_seeds = 10;
   std::string mock_load = beside_me("mock-load"), conformance = beside_me("conformance");
   std::string json_out;
-  std::vector<int> parts{1, 2, 3, 4};
+  std::vector<int> parts{1, 2, 3, 4, 5};
+  double wall_timeout = 2;
   app.add_flag("--smoke", smoke, "tiny budgets: checks every part works (CI), figures meaningless");
   app.add_option("--fault-seeds", fault_seeds, "seeds per fault")
       ->capture_default_str()
@@ -257,10 +262,14 @@ int main(int argc, char** argv) {
   app.add_option("--mock-load", mock_load, "the mock-load executable")->capture_default_str();
   app.add_option("--conformance", conformance, "the conformance executable")->capture_default_str();
   app.add_option("--json", json_out, "also write the figures as JSON to this file");
-  app.add_option("--part", parts,
-                 "only these parts (repeatable: 1 throughput, 2 mock capacity, "
-                 "3 time to first failure, 4 memory)")
-      ->check(CLI::Range(1, 4));
+  auto* part_option =
+      app.add_option("--part", parts,
+                     "only these parts (repeatable: 1 throughput, 2 mock capacity, "
+                     "3 time to first failure, 4 memory, 5 wall clock without reset)")
+          ->check(CLI::Range(1, 5));
+  app.add_option("--wall-clock", wall_timeout, "part 5: the mock's session timeout, seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 600.0));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -273,6 +282,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   if (smoke) fault_seeds = std::min(fault_seeds, 2);
+  if (smoke && part_option->count() == 0)
+    parts.erase(std::remove(parts.begin(), parts.end(), 5), parts.end());
 
   try {
     const spec::Spec spec = spec::load_spec(CONFORMANCE_DEFAULT_SPEC);
@@ -286,7 +297,7 @@ int main(int argc, char** argv) {
     auto want = [&](int part) { return std::count(parts.begin(), parts.end(), part) > 0; };
     // 1.
     if (want(1)) {
-      note("1/4 harness vs bare client");
+      note("1/5 harness vs bare client");
       int seqs = smoke ? 50 : 3000;
       int rounds = smoke ? 1 : 3;
       Throughput t = harness_vs_bare(spec, seqs, rounds);
@@ -328,7 +339,7 @@ int main(int argc, char** argv) {
 
     // 2.
     if (want(2)) {
-      note("2/4 mock capacity");
+      note("2/5 mock capacity");
       md << "\n## 2. Mock capacity (`mock-load --mix throughput`: get, list, keep_alive)\n\n"
          << "| connections | calls | seconds | requests/s | p50 ms | p99 ms |\n"
             "|---:|---:|---:|---:|---:|---:|\n";
@@ -356,7 +367,7 @@ int main(int argc, char** argv) {
 
     // 3.
     if (want(3)) {
-      note("3/4 time to first failure per fault");
+      note("3/5 time to first failure per fault");
       tools::MutantRunSettings settings;
       settings.shrink = false;  // the first failure is what is timed; shrinking comes after
       md << "\n## 3. Time to first failure (default run, /api, seeds 1.." << fault_seeds
@@ -398,7 +409,7 @@ int main(int argc, char** argv) {
 
     // 4.
     if (want(4)) {
-      note("4/4 peak RSS over fuzz runs (this takes a while)");
+      note("4/5 peak RSS over fuzz runs (this takes a while)");
       md << "\n## 4. Memory: peak RSS of `conformance fuzz --target mock` (mock in-process)\n\n"
          << "| calls | seconds | calls/s | peak RSS MiB |\n|---:|---:|---:|---:|\n";
       std::vector<long> budgets =
@@ -425,6 +436,69 @@ int main(int argc, char** argv) {
         md << "\nGrowth from " << thousands(static_cast<double>(budgets[0])) << " to "
            << thousands(static_cast<double>(budgets[1])) << " calls: " << fmt(rss[1] - rss[0], 1)
            << " MiB (" << fmt(100.0 * (rss[1] - rss[0]) / rss[0], 1) << "%).\n";
+    }
+
+    // 5.
+    if (want(5)) {
+      note("5/5 wall clock without reset");
+      tools::MutantRunSettings wall;
+      wall.wall_clock_timeout = wall_timeout;
+      wall.shrink = false;
+      if (smoke) wall.sequences = 20;
+      auto clean = tools::run_mutant(spec, wall, {}, "api", 1);
+      tools::MutantRunSettings virt;
+      virt.shrink = false;
+      virt.sequences = wall.sequences;
+      auto vclean = tools::run_mutant(spec, virt, {}, "api", 1);
+      std::vector<std::string> missing;
+      for (const auto& c : vclean.clauses_reached)
+        if (!std::count(clean.clauses_reached.begin(), clean.clauses_reached.end(), c))
+          missing.push_back(c);
+      md << "\n## 5. Wall clock without reset (mock on the wall clock, session timeout "
+         << fmt(wall_timeout, 1) << " s, no clock control, /api)\n\n"
+         << "Default run (" << wall.sequences
+         << " sequences, seed 1) on the clean mock: " << fmt(clean.total_seconds, 1) << " s, "
+         << clean.calls << " calls ("
+         << thousands(static_cast<double>(clean.calls) / clean.total_seconds) << " calls/s), "
+         << clean.clauses_reached.size() << " clauses reached; the virtual-clock run of the same "
+         << "seed reaches " << vclean.clauses_reached.size() << (missing.empty() ? "" : ", also ");
+      for (std::size_t i = 0; i < missing.size(); ++i)
+        md << (i ? ", " : "") << "`" << missing[i] << "`";
+      md << ". Target <= 60 s: " << (clean.total_seconds <= 60 ? "met" : "MISSED") << "."
+         << (clean.failed ? " The clean run FAILED on `" + clean.clause + "`." : "") << "\n\n"
+         << "| fault | clause | caught | median s | max s | target "
+            "|\n|---|---|---:|---:|---:|---|\n";
+      if (clean.failed) ok = false;
+      figures["wall_clock"] = {{"session_timeout_seconds", wall_timeout},
+                               {"default_run_seconds", clean.total_seconds},
+                               {"calls", clean.calls},
+                               {"clauses_reached", clean.clauses_reached.size()},
+                               {"virtual_clock_clauses_reached", vclean.clauses_reached.size()},
+                               {"not_reached_on_the_wall_clock", missing}};
+      int wall_seeds = smoke ? 1 : std::min(fault_seeds, 5);
+      for (const auto& f : dsmock::fault_catalogue()) {
+        if (smoke && f.name != "list-shows-others" && f.name != "delete-noop") continue;
+        std::vector<double> secs;
+        for (int s = 1; s <= wall_seeds; ++s) {
+          auto o = tools::run_mutant(spec, wall, {f.name}, "api", static_cast<std::uint64_t>(s));
+          if (o.failed && o.clause == f.clause) secs.push_back(o.seconds);
+        }
+        bool timed = f.clause.find("lease") != std::string::npos ||
+                     f.clause.find("expir") != std::string::npos ||
+                     f.clause.find("completes") != std::string::npos;
+        double limit = timed ? 3 * wall_timeout : 1.0;
+        double med = tools::median(secs);
+        double mx = secs.empty() ? 0 : *std::max_element(secs.begin(), secs.end());
+        if (static_cast<int>(secs.size()) < wall_seeds) ok = false;
+        md << "| `" << f.name << "` | `" << f.clause << "` | " << secs.size() << "/" << wall_seeds
+           << " | " << fmt(med, 3) << " | " << fmt(mx, 3) << " | <= " << fmt(limit, 0) << " s: "
+           << (secs.empty()   ? "not caught"
+               : med <= limit ? "met"
+                              : "MISSED")
+           << " |\n";
+        figures["wall_clock"]["first_failure"][f.name] = {
+            {"clause", f.clause}, {"caught", secs.size()}, {"median_seconds", med}};
+      }
     }
 
     std::cout << md.str();

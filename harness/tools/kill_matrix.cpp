@@ -144,6 +144,11 @@ int main(int argc, char** argv) {
   bool no_shrink = false;
   app.add_flag("--no-shrink", no_shrink,
                "report first failures unshrunk (faster; the trace column then shows their length)");
+  app.add_option("--wall-clock", s.wall_clock_timeout,
+                 "SECONDS: run against the mock on the wall clock with this session timeout and "
+                 "no clock control (no reset between sequences, real waits), instead of the "
+                 "embedded mock's virtual clock")
+      ->check(CLI::Range(0.5, 600.0));
   app.add_option("--fault", only, "only these faults (repeatable; default: all)");
   app.add_option("--sequences", s.sequences, "passing sequences per run (the run's budget)")
       ->capture_default_str()
@@ -275,8 +280,13 @@ int main(int argc, char** argv) {
        << "Every mock fault (`download-session-mock --list-faults`) breaks exactly one clause of "
           "the spec. Each row is the default `conformance run --target mock --fault ...` (budget "
        << s.sequences << " sequences of at most " << s.max_steps << " steps, shrinking "
-       << (s.shrink ? "on" : "off")
-       << ") on one binding. A mutant is **killed** when the run fails and "
+       << (s.shrink ? "on" : "off") << ") on one binding"
+       << (s.wall_clock_timeout > 0
+               ? ", against the mock on the wall clock with a " + fmt(s.wall_clock_timeout, 1) +
+                     " s session timeout and no clock control (no reset: the harness cleans up "
+                     "after itself between sequences; time steps are real waits)"
+               : "")
+       << ". A mutant is **killed** when the run fails and "
           "names the fault's clause (for a pair, either fault's clause).\n\n"
        << "- Generated " << utc_now() << " on " << tools::machine_description() << ", in "
        << fmt(wall, 0) << " s.\n"

@@ -17,7 +17,9 @@ namespace conformance::tools {
 MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
                          const std::set<std::string>& faults, const std::string& binding,
                          std::uint64_t seed, const std::map<std::string, std::string>& variants) {
-  auto mock = cli::start_embedded_mock(faults, binding, 2, variants);
+  auto mock = s.wall_clock_timeout > 0
+                  ? cli::start_wall_clock_mock(faults, binding, s.wall_clock_timeout, variants)
+                  : cli::start_embedded_mock(faults, binding, 2, variants);
   // The campaign users run (without regressions or a time budget), stopping at its
   // first failure (max_failures 1, --exit-first: what is measured), re-checked.
   engine::CampaignConfig c;
@@ -34,6 +36,8 @@ MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
   const engine::RunResult& r = campaign.result;
   MutantOutcome o;
   o.variants = describe(variants);
+  for (const auto& [id, n] : r.coverage.clauses)
+    if (n > 0) o.clauses_reached.push_back(id);
   o.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // A flaky failure fails the run too (conformance exits 1).
   const engine::Failure* failure = r.failure()               ? r.failure()

@@ -19,6 +19,9 @@ struct MutantRunSettings {
   int max_steps = 40;
   bool shrink = true;
   double shrink_budget = 60;
+  // > 0: the mock on the wall clock with this session timeout, and no clock control (no
+  // reset: cleanup between sequences, real waits), as a mock started apart would be.
+  double wall_clock_timeout = 0;
 };
 
 // One run of one mutant (or of the clean mock) on one binding and seed.
@@ -31,6 +34,7 @@ struct MutantOutcome {
   std::size_t trace = 0;     // calls in the minimal failing sequence
   double total_seconds = 0;  // the whole run, shrinking included
   std::string variants;      // the mock's behaviour variants in this run ("none")
+  std::vector<std::string> clauses_reached;  // clause ids exercised at least once
 };
 
 MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,

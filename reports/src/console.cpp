@@ -45,6 +45,11 @@ void write_failure(std::ostream& out, const spec::Spec& spec, const engine::Fail
   if (const spec::Clause* c = spec.find_clause(f.violation.clause); c && !c->summary.empty())
     out << "  clause:   " << c->summary << "\n";
   out << "  expected: " << f.violation.expected << "\n  actual:   " << f.violation.actual << "\n";
+  if (f.symptom)
+    out << "  diagnosed: the first divergence is after step " << f.diagnosed_step << " ("
+        << f.diagnosis << ")\n  symptom:   " << f.symptom->clause
+        << (f.symptom->operation.empty() ? "" : " (" + f.symptom->operation + ")") << ": expected "
+        << f.symptom->expected << "; got " << f.symptom->actual << " at the last step\n";
   if (!f.after.empty()) {
     out << "  note: the sequence first violated";
     for (const auto& a : f.after)
@@ -108,6 +113,7 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
       out << "\n";
     }
   }
+  if (!r.lease_probes.empty()) out << "\n" << r.lease_probes << "\n";
   if (!r.coverage.observed_open.empty()) {
     out << "\nObserved where the contract is silent:\n";
     for (const auto& [what, n] : r.coverage.observed_open)

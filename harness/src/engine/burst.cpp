@@ -30,8 +30,10 @@ void check_burst(Sut& sut, const Call& call, const Model& pre, const HttpRequest
                                                             : "HTTP " + std::to_string(di.status);
     if (!v.new_id || got != *v.new_id) {
       // Another session, if the clause lets it be: the caller's list may show it.
-      if (di.kind == Decoded::Kind::Success && di.result.is_string())
+      if (di.kind == Decoded::Kind::Success && di.result.is_string()) {
         sut.mem.strays.emplace(got, call.user);
+        sut.target->created(got, call.user);
+      }
       // A race, or a token that is ignored altogether? One more replay, alone:
       // if it is answered with an id the burst already had, the token works
       // sequentially and the concurrent clause is the broken one.
@@ -44,8 +46,10 @@ void check_burst(Sut& sut, const Call& call, const Model& pre, const HttpRequest
                    });
       // Leniency holds here too (regression_concurrent_replay_respects_leniency).
       if (again.kind == Decoded::Kind::Success && again.result.is_string() &&
-          again.result != *v.new_id)
+          again.result != *v.new_id) {
         sut.mem.strays.emplace(again.result.get<std::string>(), call.user);
+        sut.target->created(again.result.get<std::string>(), call.user);
+      }
       if (!known) {
         record_violation(pre, v, call.op->idempotency->clause, call.op->full_name,
                          "a replay of a " + call.op->idempotency->token_param +

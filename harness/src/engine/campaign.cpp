@@ -5,7 +5,9 @@
 #include <chrono>
 #include <filesystem>
 
+#include "conformance/engine/diagnosis.hpp"
 #include "conformance/engine/driver.hpp"
+#include "conformance/engine/lease_probe.hpp"
 #include "conformance/engine/recorder.hpp"
 #include "conformance/engine/replay.hpp"
 
@@ -81,6 +83,10 @@ RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) 
   RunResult total;
   total.seed = cfg.seed;
   int remaining = cfg.sequences;  // passing sequences still wanted (untimed)
+  // One lease probe for every search (started by the first): a long session timeout needs
+  // longer than a round.
+  auto probe = std::make_shared<LeaseProbe>(cfg, std::make_shared<SharedIds>());
+  cfg.lease_probe = probe;
   auto last_checkpoint = started;
   for (std::uint64_t i = 0; !*cfg.stop; ++i) {
     if (timed && since(started) >= c.duration_s) break;
@@ -113,6 +119,7 @@ RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) 
       total.aborted = r.aborted;
       break;
     }
+    if (probe->failed()) break;  // its failure is taken below
     if (c.max_failures > 0 && static_cast<int>(total.failures.size()) >= c.max_failures) break;
     if (!timed && r.failures.empty()) break;  // its sequences passed: the budget is spent
     if (timed && since(last_checkpoint) >= c.checkpoint_every_s) {
@@ -124,6 +131,17 @@ RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) 
       reporter.checkpoint({partial});
     }
   }
+  // A short lease (a probe cycle of 10 s or less) is checked once even by a short run.
+  if (total.failures.empty() && !total.aborted && !*cfg.stop) probe->await_first_cycle(10);
+  cfg.lease_probe.reset();
+  probe->stop();
+  merge(total.coverage, probe->coverage());
+  total.lease_probes = probe->summary();
+  if (probe->failure() && !total.failure_of(probe->failure()->violation.clause)) {
+    total.failures.push_back(*probe->failure());
+    diagnose_failure(cfg, total.failures.back());
+  }
+
   total.seconds = since(started);
   total.passed = total.failures.empty();
   // A timed run is reproduced from the round of its first failure.

@@ -362,6 +362,16 @@ void check_id_list(Ctx& c, const json& result) {
     if (!seen.insert(id).second) c.violate(complete, "each id once", "'" + id + "' twice");
     auto it = index_of.find(id);
     auto stray = c.mem.strays.find(id);
+    int concurrent = it == index_of.end() && stray == c.mem.strays.end() && c.mem.concurrent
+                         ? c.mem.concurrent->owner(id)
+                         : -1;
+    if (concurrent >= 0) {
+      if (concurrent != c.call.user)
+        c.violate(ret.owner_clause ? &*ret.owner_clause : complete,
+                  "only the caller's " + ret.resource + " ids",
+                  "'" + id + "', owned by " + c.pre.profile->users[concurrent].name);
+      continue;
+    }
     if (it == index_of.end() && stray != c.mem.strays.end()) {
       if (stray->second != c.call.user)
         c.violate(ret.owner_clause ? &*ret.owner_clause : complete,

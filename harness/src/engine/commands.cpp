@@ -17,7 +17,7 @@ using nlohmann::json;
 namespace {
 
 std::string random_nonce() {
-  static std::mt19937_64 rng{std::random_device{}()};
+  thread_local std::mt19937_64 rng{std::random_device{}()};
   char buf[24];
   std::snprintf(buf, sizeof buf, "%016llx-", static_cast<unsigned long long>(rng()));
   return buf;
@@ -94,6 +94,7 @@ Sut begin_sequence(Target& target, const RunConfig& config, Recorder& rec) {
   sut.mem.token_nonce = target.resets() ? "" : random_nonce();
   // A delete that takes effect later (regression_deferred_delete_before_a_sequence).
   sut.mem.strays = target.leftovers();
+  sut.mem.concurrent = target.shared_ids();
   return sut;
 }
 
@@ -145,7 +146,10 @@ void CallCommand::run(const Model& generated, Sut& sut) const {
     post = pre;
     settle(post, call, e, d.kind == Decoded::Kind::Error ? Observed::Error : Observed::Unknown);
   }
-  if (v.new_id) sut.mem.ids.push_back(*v.new_id);
+  if (v.new_id) {
+    sut.mem.ids.push_back(*v.new_id);
+    sut.target->created(*v.new_id, call.user);
+  }
   while (sut.mem.ids.size() < post.instances.size())
     sut.mem.ids.push_back("");
   remember(sut.mem, post, call, d);
@@ -177,6 +181,7 @@ void CallCommand::show(std::ostream& os) const {
 
 void AdvanceCommand::apply(Model& m) const {
   advance(m, ms);
+  if (m.waits > 0) --m.waits;
 }
 
 void AdvanceCommand::run(const Model&, Sut& sut) const {

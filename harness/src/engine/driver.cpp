@@ -8,9 +8,12 @@
 #include <iostream>
 #include <sstream>
 
+#include "conformance/engine/cleanup.hpp"
 #include "conformance/engine/commands.hpp"
+#include "conformance/engine/diagnosis.hpp"
 #include "conformance/engine/events.hpp"
 #include "conformance/engine/generation.hpp"
+#include "conformance/engine/lease_probe.hpp"
 
 namespace conformance::engine {
 
@@ -57,6 +60,13 @@ GenPlan without(GenPlan plan, const std::set<std::string>& excluded) {
 RunResult run(const RunConfig& config) {
   const spec::Spec& spec = *config.spec;
   Target target = open_target(config);
+  // On the wall clock: expiry checked in the background (started after the pre-existing
+  // check), by the run's own probe or by one that outlives it (a fuzz's rounds).
+  std::shared_ptr<LeaseProbe> owned;
+  if (!config.lease_probe)
+    owned = std::make_shared<LeaseProbe>(config, std::make_shared<SharedIds>());
+  LeaseProbe& probe = config.lease_probe ? *config.lease_probe : *owned;
+  target.share_ids(probe.ids());
   Recorder rec;
   Progress progress;
   progress.clauses_total = spec.clauses().size();
@@ -70,6 +80,7 @@ RunResult run(const RunConfig& config) {
   auto stopped = [&] { return config.stop && config.stop->load(); };
   auto property = [&] {
     if (stopped()) RC_FAIL("stopped");
+    if (probe.failed()) RC_FAIL("a lease probe failed");
     // Aborted at a transport error: no shrink candidate is tried, so the first
     // failure is reported as found, and nothing more is sent.
     if (rec.aborted) RC_DISCARD("stopped at a transport error");
@@ -82,14 +93,29 @@ RunResult run(const RunConfig& config) {
     if (config.events) config.events->sequence_started({config.seed, rec.first.has_value()});
     Sut sut = begin_sequence(target, config, rec);
     Model m0 = initial_model(spec, config.profile, config.strictness);
+    // On the wall clock a time step is a real wait: one sequence in ten waits, at most twice
+    // (the lease probes check expiry meanwhile), and a failure that needs no wait shrinks to
+    // a sequence that draws none.
+    // The first tenth of the sequences (by RapidCheck's size, which a shrink keeps) never
+    // wait: what needs no time is found first.
+    if (!config.profile.virtual_clock()) {
+      int early = std::max(1, config.max_steps / 10);
+      m0.waits = *rc::gen::withSize([early](int size) {
+        return size < early ? rc::gen::just(0) : rc::gen::weightedElement<int>({{9, 0}, {1, 2}});
+      });
+    }
     try {
       rc::state::check(m0, sut, [&plan](const Model& m) { return gen_command(m, plan); });
+      clean_up_sequence(sut);
     } catch (const SequenceFailed& f) {
       RC_FAIL(f.what());
     } catch (const SequenceStopped&) {
       RC_FAIL("stopped");
     }
     ++rec.sequences;
+    // The lease probe starts once a sequence passed: none on a target that fails (or
+    // aborts) at once.
+    if (!rec.first && !rec.aborted) probe.start();
     if (config.events) {
       progress.sequences = rec.sequences;
       progress.calls = rec.calls;
@@ -100,6 +126,15 @@ RunResult run(const RunConfig& config) {
       config.events->sequence_finished({progress});
     }
   };
+
+  // Without a reset: the instances there before the run are checked first.
+  if (auto f = check_preexisting(target, config)) {
+    if (config.events) config.events->failure_found({*f});
+    RunResult out;
+    out.seed = config.seed;
+    out.failures.push_back(std::move(*f));
+    return out;
+  }
 
   quiet_configuration();
   rc::detail::TestParams params;
@@ -112,10 +147,19 @@ RunResult run(const RunConfig& config) {
   meta.id = meta.description = "conformance";
   Listener listener;
   auto result = rc::detail::checkTestable(property, meta, params, listener);
+  if (!rec.aborted) target.sweep();
+  // A short lease (a probe cycle of 10 s or less) is checked once even by a short run.
+  if (owned && !rec.first && !rec.aborted && !(config.stop && config.stop->load()))
+    probe.await_first_cycle(10);
+  if (owned) probe.stop();
 
   RunResult out;
   out.seed = config.seed;
   out.coverage = rec.coverage;
+  if (owned) {
+    merge(out.coverage, probe.coverage());
+    out.lease_probes = probe.summary();
+  }
   out.sequences = rec.sequences;
   out.calls = rec.calls;
   out.seconds = rec.seconds();
@@ -131,12 +175,20 @@ RunResult run(const RunConfig& config) {
       f.calls_to_first = rec.first->calls_to_first;
       f.shrinks = static_cast<int>(failure.reproduce.shrinkPath.size());
       out.failures.push_back(std::move(f));
-    } else if (!stopped()) {
+    } else if (!stopped() && !probe.failed()) {
       out.failures.push_back(internal_failure("no exception", failure.description, config.seed));
     }
   } else if (result.match(error)) {
     out.failures.push_back(internal_failure("a run", error.description, config.seed));
   }
+  if (owned && out.failures.empty() && probe.failure()) {
+    out.failures.push_back(*probe.failure());
+    if (config.events) config.events->failure_found({out.failures.back()});
+  }
+  // Blame the first divergence, not the call that noticed it.
+  if (!out.aborted && !stopped())
+    for (auto& f : out.failures)
+      diagnose_failure(config, f);
   out.passed = out.failures.empty();
   return out;
 }

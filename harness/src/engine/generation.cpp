@@ -226,7 +226,7 @@ rc::Gen<CmdSP> gen_command(const Model& model, const GenPlan& plan) {
   return rc::gen::exec([mp = std::make_shared<const Model>(model), &plan]() -> CmdSP {
     const Model& m = *mp;
     std::int64_t T = m.timeout_ms();
-    bool time_steps = m.profile->virtual_clock() || T <= 10000;
+    bool time_steps = m.waits != 0 && (m.profile->virtual_clock() || T <= 10000);
     // A pending deadline (a child advanced, its completion not yet due) asks for time to pass.
     bool pending = false;
     for (const auto& inst : m.instances)
@@ -238,10 +238,11 @@ rc::Gen<CmdSP> gen_command(const Model& model, const GenPlan& plan) {
           1000, T / 3, T / 2,
           T,    T + 1, static_cast<std::int64_t>(m.profile->prepare_timeout_s * 1000) + 1};
       if (!m.profile->virtual_clock())
-        steps = {T / 4, T / 2, T + m.grace_ms() + m.tolerance_ms() + 200};
+        steps = {T / 4, T / 2, T + m.grace_ms() + m.tolerance_ms() + 200,
+                 static_cast<std::int64_t>(m.profile->prepare_timeout_s * 1000) + m.tolerance_ms() +
+                     200};
       // A pending completion deadline is worth passing at once, half of the time.
-      if (pending && m.profile->virtual_clock() && uniform<int>(0, 2) == 0)
-        return std::make_shared<AdvanceCommand>(steps.back());
+      if (pending && uniform<int>(0, 2) == 0) return std::make_shared<AdvanceCommand>(steps.back());
       return std::make_shared<AdvanceCommand>(steps[uniform<std::size_t>(0, steps.size())]);
     }
     Call call;

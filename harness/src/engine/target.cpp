@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "conformance/engine/cleanup.hpp"
 #include "conformance/engine/wire.hpp"
 
 namespace conformance::engine {
@@ -14,15 +15,11 @@ using spec::Operation;
 using spec::Param;
 using spec::Resource;
 
-namespace {
-
 std::int64_t epoch_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-}  // namespace
 
 Target::Target(const spec::Spec& spec, const Profile& profile)
     : spec_(spec), profile_(profile), binding_(spec.bindings.at(profile.binding)) {}
@@ -74,7 +71,8 @@ std::int64_t Target::begin_sequence() {
       throw std::runtime_error("clock control: POST /reset failed");
     return server_clock_ms();
   }
-  cleanup();
+  survey();
+  sweep();
   return epoch_ms_now();
 }
 
@@ -100,31 +98,56 @@ std::int64_t Target::server_clock_ms() {
   return *ms;
 }
 
-// Without a reset, start from no sessions: list each user's and remove them, with
-// the operations the spec says list and remove a managed resource.
-void Target::cleanup() {
-  const Operation* lister = nullptr;
-  const Operation* remover = nullptr;
-  for (const Operation* op : spec_.operations()) {
-    bool no_required = std::none_of(op->params.begin(), op->params.end(),
-                                    [](const Param& p) { return p.required; });
-    if (op->returns.kind == spec::Returns::Kind::IdList && no_required) lister = op;
-    for (const auto& e : op->effects)
-      if (e.kind == spec::Effect::Kind::Remove) remover = op;
-  }
-  leftovers_.clear();
-  if (!lister || !remover) return;
+// Without a reset: the instances each user's list shows before the run's first sequence
+// are pre-existing. The run never deletes them (cleanup.hpp checks them).
+void Target::survey() {
+  if (surveyed_ || resets()) return;
+  surveyed_ = true;
+  CleanupRoles roles = cleanup_roles(spec_);
+  if (!roles.lister) return;
   for (std::size_t u = 0; u < tokens_.size(); ++u) {
-    auto res = send(encode(binding_, *lister, json::object(), tokens_[u]));
-    Decoded d = decode(spec_, binding_, *lister, res);
+    auto res = send(encode(binding_, *roles.lister, json::object(), tokens_[u]));
+    Decoded d = decode(spec_, binding_, *roles.lister, res);
     if (d.kind != Decoded::Kind::Success || !d.result.is_array()) continue;
     for (const auto& id : d.result) {
-      if (id.is_string()) leftovers_.emplace(id.get<std::string>(), static_cast<int>(u));
-      json args = json::object();
-      args[remover->effects.front().param] = id;
-      send(encode(binding_, *remover, args, tokens_[u]));
+      // Not pre-existing: a concurrent lease probe's.
+      if (!id.is_string() || (shared_ && shared_->owner(id.get<std::string>()) >= 0)) continue;
+      preexisting_.emplace(id.get<std::string>(), static_cast<int>(u));
+      listed_by_[id.get<std::string>()].push_back(static_cast<int>(u));
     }
   }
+}
+
+void Target::created(const std::string& id, int user) {
+  if (id.empty() || preexisting_.count(id)) return;
+  created_.emplace(id, user);
+  if (shared_) shared_->add(id, user);
+}
+
+void Target::removed(const std::string& id) {
+  auto it = created_.find(id);
+  if (it == created_.end()) return;
+  retired_.insert(*it);
+  created_.erase(it);
+}
+
+void Target::sweep() {
+  CleanupRoles roles = cleanup_roles(spec_);
+  if (!roles.remover || resets()) return;
+  for (const auto& [id, user] : created_) {
+    json args = json::object();
+    args[roles.remover->effects.front().param] = id;
+    send(encode(binding_, *roles.remover, args, tokens_.at(user)));
+    retired_.emplace(id, user);
+  }
+  created_.clear();
+}
+
+std::map<std::string, int> Target::leftovers() const {
+  std::map<std::string, int> out = preexisting_;
+  out.insert(retired_.begin(), retired_.end());
+  out.insert(created_.begin(), created_.end());
+  return out;
 }
 
 HttpResponse Target::control(const HttpRequest& r) {

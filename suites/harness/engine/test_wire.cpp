@@ -2,17 +2,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include "conformance/engine/wire.hpp"
-#include "conformance/spec/loader.hpp"
+#include "shipped_spec.hpp"
 
 using namespace conformance;
 using nlohmann::json;
 
 namespace {
 
-const spec::Spec& shipped() {
-  static const spec::Spec s = spec::load_spec(CONFORMANCE_DEFAULT_SPEC);
-  return s;
-}
+using testing::shipped;
 
 const spec::Operation& op(const std::string& name) {
   const spec::Operation* o = shipped().find_operation(name);

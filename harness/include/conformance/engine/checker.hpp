@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -19,6 +21,26 @@ struct Violation {
   std::string expected, actual;
 };
 
+// Ids created concurrently with a sequence, by their creating user (the background lease
+// probes): their user's list may show them, another user's may not. Thread-safe.
+class SharedIds {
+ public:
+  void add(const std::string& id, int user) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ids_.emplace(id, user);
+  }
+  // The user who created `id`, or -1.
+  int owner(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = ids_.find(id);
+    return it == ids_.end() ? -1 : it->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, int> ids_;
+};
+
 // What the harness has seen of the target: real ids behind the model's symbolic
 // ones, first-seen values of stable fields, last-seen expiry and child states.
 struct Memory {
@@ -33,9 +55,10 @@ struct Memory {
   // Ids the target answered that the model follows no instance for, by the user whose
   // call made them: the extra sessions of a concurrent client_token replay where that
   // clause is not enforced, and (without a reset) the sessions a user had before the
-  // sequence, which cleanup asked to delete. That user's list may show them; another's
-  // may not.
+  // run (pre-existing) or that earlier sequences created (deleted, perhaps not yet gone).
+  // That user's list may show them; another's may not.
   std::map<std::string, int> strays;
+  std::shared_ptr<const SharedIds> concurrent;  // may be null
 };
 
 struct CallVerdict {

@@ -143,6 +143,10 @@ struct Model {
   Strictness strictness = Strictness::inferred;
   std::int64_t now_ms = 0;
   CowVector<InstanceModel> instances;
+  // How many more time steps may be generated in this sequence (-1: any). On the wall clock
+  // a time step is a real wait, so only a drawn share of sequences wait at all, a few times
+  // (and shrinking can draw none): see driver.cpp.
+  int waits = -1;
   int tokens = 0;                               // token indices issued so far
   std::map<std::pair<int, int>, int> token_of;  // (user, token) -> instance
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "conformance/engine/run.hpp"
+#include "conformance/engine/commands.hpp"
 
 namespace conformance::engine {
 
@@ -19,6 +19,11 @@ struct ReplayResult {
 // Throws std::invalid_argument for a command the spec or the profile does not know,
 // TargetError when the target cannot be reached.
 ReplayResult replay(const RunConfig& config, const std::vector<nlohmann::json>& commands);
+
+// One recorded command, ready to run on a sequence whose generation model is `m`. Throws
+// std::invalid_argument for a command the spec or the profile does not know, or one that
+// names an instance `m` does not have yet.
+CmdSP command_from_json(const RunConfig& config, const Model& m, const nlohmann::json& j);
 
 // The commands of a failure's minimal sequence.
 std::vector<nlohmann::json> commands_of(const Failure& failure);

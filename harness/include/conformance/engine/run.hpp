@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -20,7 +21,8 @@
 
 namespace conformance::engine {
 
-class Reporter;  // events.hpp
+class Reporter;    // events.hpp
+class LeaseProbe;  // lease_probe.hpp
 
 // One step of a sequence as it ran: a call (with its exchange) or a time step.
 struct TraceStep {
@@ -41,6 +43,13 @@ struct Failure {
   double seconds_to_first = 0;  // from the run's start to the first failure
   long calls_to_first = 0;
   int shrinks = 0;
+  // Set by the diagnosis pass (diagnosis.hpp) when the first divergence it found is not the
+  // failing call's violation: that violation (the symptom), the step (1-based) after which
+  // the target's observable state first differed from the model, and how it showed;
+  // `violation` is then the diagnosed one.
+  std::optional<Violation> symptom;
+  int diagnosed_step = 0;
+  std::string diagnosis;
   // Clauses already reported that the minimal sequence violated before this one (the
   // sequence went on past them, RunConfig::tolerated): this violation may follow from
   // theirs.
@@ -83,6 +92,10 @@ struct RunConfig {
   int concurrency = 8;  // parallel calls of a concurrent replay
   std::atomic<bool>* stop = nullptr;  // set to end the run early (Ctrl-C, fuzz budget)
   OnTransportError on_transport_error = OnTransportError::finding;
+  // Without a reset: also delete (checked) the instances the users had before the run.
+  bool delete_preexisting = false;
+  // A lease probe that outlives the run (a fuzz's rounds); null: the run starts its own.
+  std::shared_ptr<LeaseProbe> lease_probe;
   // Clauses whose violations do not fail a sequence: they are counted (Coverage::
   // violations), the model follows the answer, and the sequence goes on. A run that
   // keeps going after a failure tolerates the clauses already found, and the clauses
@@ -116,6 +129,9 @@ struct RunResult {
   long calls = 0;
   double seconds = 0;
   std::uint64_t seed = 0;
+  // On the wall clock: which lease clauses the background lease probes exercised, and how
+  // (lease_probe.hpp); "" when none ran.
+  std::string lease_probes;
 
   // The first failure, or null.
   const Failure* failure() const { return failures.empty() ? nullptr : &failures.front(); }

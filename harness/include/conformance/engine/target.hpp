@@ -35,12 +35,30 @@ class Target {
   // calls leave closer together.
   std::vector<std::unique_ptr<Transport>>& burst_transports(int n);
 
-  // Puts the target in a known state and returns the epoch ms of model time 0.
+  // Puts the target in a known state and returns the epoch ms of model time 0. Without a
+  // reset: the first time, records the instances each user's list shows (pre-existing);
+  // every time, sweeps what earlier sequences created and left (sweep()).
   std::int64_t begin_sequence();
-  // Without a reset: the ids the last cleanup found in each user's list (id -> user) and
-  // asked to delete. A delete may take effect later, so that user's list may still show
-  // them; another user's may not.
-  const std::map<std::string, int>& leftovers() const { return leftovers_; }
+  // Without a reset, the ids known to the run that the running sequence does not follow,
+  // by the user whose list may show them (another user's may not): the pre-existing ones,
+  // and those earlier sequences created (deleted, but a delete may take effect later).
+  std::map<std::string, int> leftovers() const;
+  // Pre-existing instances (id -> the first user whose list showed them), and every user
+  // whose list showed each (cleanup.hpp checks them). Never deleted by the sweep.
+  const std::map<std::string, int>& preexisting() const { return preexisting_; }
+  const std::map<std::string, std::vector<int>>& preexisting_listers() const { return listed_by_; }
+  // Without a reset: lists each user's instances, once, recording them as pre-existing.
+  void survey();
+  // The run created `id` as `user` (to be deleted by the sweep unless removed()).
+  void created(const std::string& id, int user);
+  // Ids this target's run creates are also added to `ids` (shared with concurrent probes).
+  void share_ids(std::shared_ptr<SharedIds> ids) { shared_ = std::move(ids); }
+  const std::shared_ptr<SharedIds>& shared_ids() const { return shared_; }
+  // A checked delete removed `id` (or it is gone): the sweep leaves it alone.
+  void removed(const std::string& id);
+  // Deletes (unchecked: after a failure, or at the end of the run) every instance the run
+  // created and has not seen removed, each as the user who created it; never any other.
+  void sweep();
   // Lets `ms` pass: on the clock control, or on the wall clock (sleeping; cut short
   // when the run is asked to stop).
   void advance(std::int64_t ms);
@@ -48,7 +66,6 @@ class Target {
 
  private:
   std::int64_t server_clock_ms();
-  void cleanup();
   HttpResponse control(const HttpRequest& r);
 
   const spec::Spec& spec_;
@@ -59,9 +76,17 @@ class Target {
   std::unique_ptr<Transport> control_;
   std::vector<std::unique_ptr<Transport>> burst_;
   ExchangeObserver observer_;
-  std::map<std::string, int> leftovers_;
+  std::shared_ptr<SharedIds> shared_;
+  bool surveyed_ = false;
+  std::map<std::string, int> preexisting_;
+  std::map<std::string, std::vector<int>> listed_by_;
+  std::map<std::string, int> created_;  // not yet seen removed
+  std::map<std::string, int> retired_;  // removed, or swept
   const std::atomic<bool>* stop_ = nullptr;
 };
+
+// The wall clock, in epoch milliseconds.
+std::int64_t epoch_ms_now();
 
 // The target of a run or a replay, logged in. Throws std::invalid_argument when the
 // profile's binding is not in the spec, TargetError when the target cannot be reached.

@@ -1,0 +1,115 @@
+// The diagnosis pass: a minimal sequence replayed with read-backs names the first step whose
+// observable state differs from the model, not the call that noticed.
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include "conformance/engine/command_json.hpp"
+#include "conformance/engine/diagnosis.hpp"
+#include "conformance/engine/replay.hpp"
+#include "embedded_mock.hpp"
+#include "shipped_spec.hpp"
+
+using namespace conformance;
+using nlohmann::json;
+
+namespace {
+
+using testing::shipped;
+
+engine::Call call(const std::string& op, int user, std::map<std::string, engine::Arg> args) {
+  engine::Call c;
+  c.op = shipped().find_operation(op);
+  c.user = user;
+  c.args = std::move(args);
+  return c;
+}
+
+engine::Arg instance(int i) {
+  return {engine::Arg::Kind::Instance, json(), i};
+}
+engine::Arg value(json v) {
+  return {engine::Arg::Kind::Value, std::move(v), -1};
+}
+
+// A failure whose minimal sequence is these commands, as the replay of them fails.
+engine::Failure failure_of(const engine::RunConfig& cfg, const std::vector<json>& commands) {
+  auto r = engine::replay(cfg, commands);
+  BOOST_REQUIRE_MESSAGE(r.failure, "the sequence does not fail");
+  return *r.failure;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(engine_diagnosis)
+
+// cancel answers success but leaves the session ACTIVE; a later keep_alive, accepted, is
+// where the run noticed. The read-back after the cancel shows the first divergence.
+BOOST_AUTO_TEST_CASE(a_cancel_that_does_not_cancel_is_blamed_on_the_cancel_not_the_next_call) {
+  auto mock = cli::start_embedded_mock({"cancel-stays-active"});
+  engine::RunConfig cfg;
+  cfg.spec = &shipped();
+  cfg.profile = mock.profile;
+  json item = {{"library_item_id", mock.profile.instances_of("LibraryItem").at(0).id}};
+  std::vector<json> cmds = {
+      engine::call_to_json(call("DownloadSession.create", 0, {{"create_spec", value(item)}})),
+      engine::call_to_json(
+          call("DownloadSession.cancel", 0, {{"download_session_id", instance(0)}})),
+      engine::call_to_json(
+          call("DownloadSession.keep_alive", 0, {{"download_session_id", instance(0)}}))};
+  engine::Failure f = failure_of(cfg, cmds);
+  BOOST_TEST(f.violation.clause != "cancel.sets_canceled", "the symptom is already the cause");
+  auto d = engine::diagnose(cfg, f);
+  BOOST_REQUIRE(d);
+  BOOST_TEST(d->step == 2);
+  BOOST_TEST(d->violation.clause == "cancel.sets_canceled", d->detail);
+  engine::diagnose_failure(cfg, f);
+  BOOST_TEST(f.violation.clause == "cancel.sets_canceled");
+  BOOST_REQUIRE(f.symptom);
+  BOOST_TEST(f.symptom->clause != "cancel.sets_canceled");
+  BOOST_TEST(f.diagnosed_step == 2);
+}
+
+// A session that vanishes at half its timeout, met by a File.prepare of a known file: gone
+// before the expiration_time the target stated is the lease's clause, whatever call met it.
+BOOST_AUTO_TEST_CASE(a_session_gone_before_its_expiration_is_the_lease_clause) {
+  auto mock = cli::start_embedded_mock({"early-expiry"});
+  engine::RunConfig cfg;
+  cfg.spec = &shipped();
+  cfg.profile = mock.profile;
+  const auto& item = mock.profile.instances_of("LibraryItem").at(0);
+  std::vector<json> cmds = {
+      engine::call_to_json(call("DownloadSession.create", 0,
+                                {{"create_spec", value({{"library_item_id", item.id}})}})),
+      engine::advance_to_json(
+          static_cast<std::int64_t>(*mock.profile.session_timeout_s * 1000 * 0.75)),
+      engine::call_to_json(
+          call("File.prepare", 0,
+               {{"download_session_id", instance(0)}, {"file_name", value(item.members.at(0))}}))};
+  engine::Failure f = failure_of(cfg, cmds);
+  auto d = engine::diagnose(cfg, f);
+  BOOST_REQUIRE(d);
+  BOOST_TEST(d->step == 2);
+  BOOST_TEST(d->violation.clause == "lease.not_before_expiration", d->detail);
+}
+
+// A conforming target: the sequence does not fail again, nothing is diagnosed.
+BOOST_AUTO_TEST_CASE(nothing_is_diagnosed_when_the_sequence_passes) {
+  auto mock = cli::start_embedded_mock({});
+  engine::RunConfig cfg;
+  cfg.spec = &shipped();
+  cfg.profile = mock.profile;
+  engine::Failure f;
+  f.violation = {"cancel.sets_canceled", "", "x", "y"};
+  engine::TraceStep s;
+  s.command = engine::call_to_json(
+      call("DownloadSession.create", 0,
+           {{"create_spec",
+             value({{"library_item_id", mock.profile.instances_of("LibraryItem").at(0).id}})}}));
+  f.trace = {s};
+  BOOST_TEST(!engine::diagnose(cfg, f));
+  engine::diagnose_failure(cfg, f);
+  BOOST_TEST(f.violation.clause == "cancel.sets_canceled");
+  BOOST_TEST(!f.symptom);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
