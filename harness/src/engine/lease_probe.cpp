@@ -134,7 +134,11 @@ bool LeaseProbe::cycle(Sut& sut) {
   for (std::size_t k = path.size(); k-- > 1;)
     value = json{{path[k], value}};
   const std::string& top = path.front();
-  send(sut, *creator_, {{top, Arg{Arg::Kind::Value, value, -1}}});
+  {
+    // The run's lists may show the new session before its id is read here: they wait.
+    SharedIds::Creating in_flight(*ids_);
+    send(sut, *creator_, {{top, Arg{Arg::Kind::Value, value, -1}}});
+  }
   int i = static_cast<int>(sut.model.instances.size()) - 1;
   if (i < 0 || sut.model.life(sut.model.instances[i]) == Model::Life::Gone) return true;
   const std::string& by_id = getter_->returns.param;
