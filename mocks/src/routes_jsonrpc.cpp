@@ -245,8 +245,9 @@ class Input {
     if (!fields.is_object()) throw bad("has no fields object");
     json plain = json::object();
     for (const auto& [k, fv] : fields.items()) {
+      const std::string& key = k;  // (clang 14 cannot capture a structured binding)
       auto f = std::find_if(type.fields.begin(), type.fields.end(),
-                            [&](const FieldType& ft) { return k == ft.name; });
+                            [&](const FieldType& ft) { return key == ft.name; });
       if (f == type.fields.end()) throw bad("has an unknown field '" + k + "'");
       if (fv.is_null()) continue;
       if (!f->optional) {
