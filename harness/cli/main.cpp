@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "conformance/engine/campaign.hpp"
+#include "conformance/engine/parallel.hpp"
 #include "conformance/engine/preflight.hpp"
 #include "conformance/engine/selection.hpp"
 #include "conformance/engine/target.hpp"
@@ -103,6 +104,8 @@ struct RunOptions {
   std::string on_transport_error = "finding";
   bool delete_preexisting = false;
   long max_calls = 0;  // fuzz: also end once this many calls were sent (0 = no limit)
+  bool parallel = false;  // parallel cases checked for linearizability (parallel.hpp)
+  int branches = 3;       // --parallel: at most this many branches per case
 };
 
 std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
@@ -124,6 +127,7 @@ std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
     cmd << " --exclude '" << p << "'";
   if (o.exit_first) cmd << " --exit-first";
   if (o.max_failures > 0) cmd << " --max-failures " << o.max_failures;
+  if (o.parallel) cmd << " --parallel" << (o.branches != 3 ? " --branches " + std::to_string(o.branches) : "");
   cmd << " --seed " << seed << " --sequences " << o.sequences << " --max-steps " << o.max_steps;
   return cmd.str();
 }
@@ -345,6 +349,8 @@ std::string budget_of(const RunOptions& o, double duration_s) {
       << (o.max_calls > 0 ? ", at most " + std::to_string(o.max_calls) + " calls" : "") << ")";
   else
     b << o.sequences << " passing sequences of at most " << o.max_steps << " steps";
+  if (o.parallel)
+    b << " (parallel cases: a prefix and 2 to " << o.branches << " branches)";
   if (o.exit_first)
     b << "; stops at the first failure (--exit-first)";
   else if (o.max_failures > 0)
@@ -389,7 +395,7 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   reporters.add(reproduce);
   reports::ProgressReporter progress;
   if (isatty(STDERR_FILENO)) reporters.add(progress);
-  reports::ConsoleReporter console(std::cout, spec, info, files.traces);
+  reports::ConsoleReporter console(std::cout, spec, info, o.parallel ? "" : files.traces);
   reporters.add(console);
   std::optional<reports::JunitReporter> junit;
   if (!files.junit.empty()) reporters.add(junit.emplace(files.junit, spec, info));
@@ -398,10 +404,15 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   std::optional<reports::DotReporter> dot;
   if (!files.dot.empty()) reporters.add(dot.emplace(files.dot, spec));
   std::optional<reports::TraceReporter> traces;
-  if (!files.traces.empty()) reporters.add(traces.emplace(files.traces, info, o.faults));
+  // A parallel failure cannot be replayed as a sequence: no trace files.
+  if (!files.traces.empty() && !o.parallel)
+    reporters.add(traces.emplace(files.traces, info, o.faults));
 
   try {
-    engine::CampaignResult r = engine::run_campaign(campaign, reporters);
+    engine::ParallelOptions parallel;
+    parallel.shape.max_branches = o.branches;
+    engine::CampaignResult r = o.parallel ? engine::run_parallel(campaign, parallel, reporters)
+                                          : engine::run_campaign(campaign, reporters);
     if (r.internal_error()) return kExitInternal;
     if (r.result.aborted) return kExitTarget;
     bool failed = r.regressions_failing > 0 || violated(r.result, campaign.run) ||
@@ -554,6 +565,13 @@ int main(int argc, char** argv) {
                     "out, too large): 'finding' = a violation on the clause, shrunk, exit 1; "
                     "'abort' = stop the run there, no shrinking, exit 3 (reports still written)")
         ->check(CLI::IsMember({"finding", "abort"}))
+        ->capture_default_str();
+    cmd->add_flag("--parallel", o.parallel,
+                  "run parallel cases (a prefix, then 2 to --branches branches at once, each on "
+                  "its own connection and login) and check each history for linearizability "
+                  "(docs/parallel.md); a case counts as a sequence");
+    cmd->add_option("--branches", o.branches, "--parallel: most branches in a case (2 to 4)")
+        ->check(CLI::Range(2, 4))
         ->capture_default_str();
     cmd->add_flag("--delete-preexisting", o.delete_preexisting,
                   "without clock control, also delete the sessions the profile's users had "

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iomanip>
+#include <sstream>
 
 #include "conformance/reports/curl.hpp"
 #include "conformance/reports/sanitize.hpp"
@@ -61,6 +62,12 @@ void write_failure(std::ostream& out, const spec::Spec& spec, const engine::Fail
       << " s; minimal sequence (" << f.trace.size() << " steps, " << f.shrinks
       << " shrink steps):\n";
   write_trace(out, f);
+  if (!f.timeline.empty()) {
+    out << "  parallel history (ms since the branches started; '=' answered, '?' no answer):\n";
+    std::istringstream lines(f.timeline);
+    for (std::string line; std::getline(lines, line);)
+      out << "    " << line << "\n";
+  }
   if (const engine::TraceStep* step = failing_step(f)) {
     out << "  the failing call with curl (" << kTokenVariable << ": a session token of its user"
         << (info.target == "mock" ? "; CONFORMANCE_TARGET: a standalone mock's URL" : "")
@@ -114,6 +121,7 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
     }
   }
   if (!r.lease_probes.empty()) out << "\n" << r.lease_probes << "\n";
+  if (!r.parallel.empty()) out << "\n" << r.parallel << "\n";
   if (!r.coverage.observed_open.empty()) {
     out << "\nObserved where the contract is silent:\n";
     for (const auto& [what, n] : r.coverage.observed_open)
@@ -165,6 +173,15 @@ void ConsoleReporter::replay_finished(const engine::ReplayFinished& e) {
 
 void ConsoleReporter::regressions_finished(const engine::RegressionsFinished&) {
   out_ << "\n";
+}
+
+void ConsoleReporter::parallel_failure_found(const engine::ParallelFailureFound& e) {
+  const engine::Failure& f = e.failure;
+  out_ << "parallel case failed on " << f.violation.clause;
+  if (f.confirm_runs > 0)
+    out_ << "; failed again in " << f.confirmed << " of " << f.confirm_runs << " re-runs"
+         << (e.confirmed ? "" : " (not confirmed: reported as flaky)");
+  out_ << "\n" << std::flush;
 }
 
 void ConsoleReporter::recheck_done(const engine::RecheckDone& e) {

@@ -59,6 +59,11 @@ void write_failure(std::ostream& out, const engine::Failure& failure, const spec
   std::ostringstream trace;
   write_trace(trace, f);
   out << markdown_fence(trace.str()) << "\n";
+  if (!f.timeline.empty()) {
+    out << "The parallel history (ms since the branches started; `=` answered, `?` no answer):\n\n"
+        << markdown_fence(f.timeline) << "\n";
+    if (!f.timeline_mermaid.empty()) out << markdown_fence(f.timeline_mermaid, "mermaid") << "\n";
+  }
   if (const engine::TraceStep* step = failing_step(f))
     out << "The failing call with curl (`" << kTokenVariable
         << "`: a session token of its user):\n\n"
@@ -177,6 +182,7 @@ void write_markdown(std::ostream& out, const spec::Spec& spec, const engine::Run
   fact("Harness", markdown_code(info.version, true));
   fact("Sequences", std::to_string(r.sequences) + (r.interrupted ? " (interrupted)" : ""));
   fact("Calls", std::to_string(r.calls) + " in " + seconds(r.seconds) + " s");
+  if (!r.parallel.empty()) fact("Parallel", markdown_text(r.parallel));
   out << "\n";
 
   for (const auto& f : r.failures)

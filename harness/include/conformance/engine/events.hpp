@@ -67,6 +67,13 @@ struct FailureFound {
 struct ShrinkStep {
   const Failure& failure;
 };
+// A parallel case failed (parallel.hpp): shrunk and confirmed, `failure` names the clause
+// no interleaving could satisfy and carries the history's timeline; `confirmed` is false when
+// none of its re-runs failed again (it is then reported as flaky).
+struct ParallelFailureFound {
+  const Failure& failure;
+  bool confirmed = true;
+};
 // A failure was re-checked (its minimal sequence replayed, then its seed re-run).
 struct RecheckDone {
   const Failure& failure;
@@ -102,6 +109,7 @@ class Reporter {
   virtual void call_checked(const CallChecked&) {}
   virtual void failure_found(const FailureFound&) {}
   virtual void shrink_step(const ShrinkStep&) {}
+  virtual void parallel_failure_found(const ParallelFailureFound&) {}
   virtual void recheck_done(const RecheckDone&) {}
   virtual void checkpoint(const Checkpoint&) {}
   virtual void interrupted(const Interrupted&) {}
@@ -124,6 +132,7 @@ class MultiReporter : public Reporter {
   void call_checked(const CallChecked& e) override;
   void failure_found(const FailureFound& e) override;
   void shrink_step(const ShrinkStep& e) override;
+  void parallel_failure_found(const ParallelFailureFound& e) override;
   void recheck_done(const RecheckDone& e) override;
   void checkpoint(const Checkpoint& e) override;
   void interrupted(const Interrupted& e) override;

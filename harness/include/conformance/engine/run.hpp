@@ -54,6 +54,10 @@ struct Failure {
   // sequence went on past them, RunConfig::tolerated): this violation may follow from
   // theirs.
   std::vector<std::string> after;
+  // A parallel case's failure (parallel.hpp): its history as a fixed-width text timeline and
+  // as a Mermaid gantt chart, and how many of its confirmation re-runs failed again.
+  std::string timeline, timeline_mermaid;
+  int confirmed = 0, confirm_runs = 0;
 };
 
 struct Coverage {
@@ -132,6 +136,9 @@ struct RunResult {
   // On the wall clock: which lease clauses the background lease probes exercised, and how
   // (lease_probe.hpp); "" when none ran.
   std::string lease_probes;
+  // A parallel run (--parallel): its cases, checker times, and the histories not checked;
+  // "" otherwise.
+  std::string parallel;
 
   // The first failure, or null.
   const Failure* failure() const { return failures.empty() ? nullptr : &failures.front(); }

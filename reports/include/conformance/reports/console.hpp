@@ -24,6 +24,7 @@ class ConsoleReporter : public engine::Reporter {
   void replay_started(const engine::ReplayStarted& e) override;
   void replay_finished(const engine::ReplayFinished& e) override;
   void regressions_finished(const engine::RegressionsFinished& e) override;
+  void parallel_failure_found(const engine::ParallelFailureFound& e) override;
   void recheck_done(const engine::RecheckDone& e) override;
   void run_finished(const engine::RunFinished& e) override;
 
