@@ -77,13 +77,28 @@ const std::vector<FaultInfo>& fault_catalogue() {
        "an unknown serviceId gets the JSON-RPC error -32601 instead of result.error "
        "OPERATION_NOT_FOUND",
        "jsonrpc"},
+      // Races: each a read-modify-write with a ~20 ms pause between the read and the write,
+      // which only a concurrent call can fall into; sequential calls see no difference.
+      {"keepalive-cancel-race", "cancel.sets_canceled",
+       "keep_alive reads the session (ACTIVE), unlocks, sleeps ~20 ms, then writes back the "
+       "state it read: a cancel that succeeded meanwhile is undone (the session is ACTIVE "
+       "again)",
+       "", true},
+      {"delete-get-race", "delete.removes",
+       "get reads the session, unlocks, sleeps ~20 ms, then writes its copy back: a delete "
+       "that succeeded meanwhile is undone (the session is there again)",
+       "", true},
+      {"progress-lost-update", "keep_alive.sets_progress",
+       "keep_alive without progress reads client_progress, unlocks, sleeps ~20 ms, then writes "
+       "back the value it read: a keep_alive with progress that succeeded meanwhile is lost",
+       "", true},
   };
   return catalogue;
 }
 
 namespace detail {
 
-static_assert(static_cast<int>(Fault::Count_) == 30);
+static_assert(static_cast<int>(Fault::Count_) == 33);
 static_assert(static_cast<int>(Fault::Count_) <= 64);
 
 Faults::Faults(const std::set<std::string>& names) {

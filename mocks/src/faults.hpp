@@ -38,6 +38,10 @@ enum class Fault {
   RpcAnyVersion,
   RpcNoVersion,
   RpcUnknownServiceProtocolError,
+  // Races: only concurrent calls hit them (FaultInfo::race).
+  KeepaliveCancelRace,
+  DeleteGetRace,
+  ProgressLostUpdate,
   Count_
 };
 

@@ -433,7 +433,7 @@ std::string Store::create(const std::string& user, const std::optional<std::stri
 }
 
 json Store::get(const std::string& user, const std::string& id) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   const Millis now = clock_.now();
   purge_locked(now);
   auto it = sessions_.find(id);
@@ -448,6 +448,15 @@ json Store::get(const std::string& user, const std::string& id) {
   if (foreign && variants_.foreign == Variants::Foreign::Unauthorized)
     throw foreign_unauthorized(id);
   activity_locked(it->second, now);
+  if (faults_.has(Fault::DeleteGetRace)) {
+    // A stale write-back: the copy read before the pause is put back if it went meanwhile.
+    Session copy = it->second;
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    lock.lock();
+    sessions_.emplace(id, copy);
+    return session_json(copy);
+  }
   return session_json(it->second);
 }
 
@@ -486,7 +495,7 @@ ApiError not_active(const std::string& id, const char* state, const std::string&
 
 void Store::keep_alive(const std::string& user, const std::string& id,
                        std::optional<std::int64_t> progress) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   Millis now = clock_.now();
   purge_locked(now);
   Session& s = owned_locked(user, id);
@@ -527,6 +536,24 @@ void Store::keep_alive(const std::string& user, const std::string& id,
     if (store) s.client_progress = p;
   }
   if (!faults_.has(Fault::KeepaliveNoExtend)) s.expiration = lease_end(now);
+  const bool cancel_race = faults_.has(Fault::KeepaliveCancelRace);
+  const bool progress_race = faults_.has(Fault::ProgressLostUpdate) && !progress;
+  if (cancel_race || progress_race) {
+    // The keep_alive is done; then the session it read is written back after a pause (a
+    // stale read-modify-write): only a call that lands in the pause is undone.
+    const State read_state = s.state;
+    const std::int64_t read_progress = s.client_progress;
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    lock.lock();
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return;
+    if (cancel_race && it->second.state == State::Canceled) {
+      it->second.state = read_state;
+      it->second.error_message.reset();
+    }
+    if (progress_race) it->second.client_progress = read_progress;
+  }
 }
 
 void Store::cancel(const std::string& user, const std::string& id) {

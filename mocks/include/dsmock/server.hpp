@@ -30,6 +30,9 @@ struct FaultInfo {
   std::string clause;
   std::string description;
   std::string binding = "";  // the one binding the fault acts on ("jsonrpc"), or "" for all
+  // A race: only concurrent calls hit it, so sequential runs cannot see it (conformance run
+  // --parallel does); the kill matrix leaves it out.
+  bool race = false;
   bool applies_to(const std::string& b) const { return binding.empty() || binding == b; }
 };
 

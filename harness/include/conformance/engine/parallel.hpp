@@ -39,7 +39,7 @@ struct ParallelCase {
 };
 
 struct ParallelShape {
-  int max_prefix = 5;    // calls
+  int max_prefix = 3;    // calls (few instances: the branches meet on them)
   int min_branches = 2;  // 2..4
   int max_branches = 3;
   int max_calls = 4;  // per branch
