@@ -229,7 +229,8 @@ std::string label(const History& h, int i) {
   int n = 0;
   for (int j = 0; j <= i; ++j)
     if (h[j].branch == h[i].branch) ++n;
-  return "b" + std::to_string(h[i].branch + 1) + "." + std::to_string(n);
+  return (h[i].final_read ? "end" : "b" + std::to_string(h[i].branch + 1)) + "." +
+         std::to_string(n);
 }
 
 }  // namespace
@@ -290,7 +291,10 @@ std::string timeline_mermaid(const History& h, const LinearizeResult& r, const P
   for (const auto& op : h)
     branches = std::max(branches, op.branch + 1);
   for (int b = 0; b < branches; ++b) {
-    os << "  section branch " << b + 1 << "\n";
+    bool reads = false;
+    for (const auto& op : h)
+      reads = reads || (op.branch == b && op.final_read);
+    os << "  section " << (reads ? "final reads" : "branch " + std::to_string(b + 1)) << "\n";
     for (std::size_t i = 0; i < h.size(); ++i) {
       if (h[i].branch != b) continue;
       auto us = [](double ms) { return static_cast<long long>(ms * 1000); };

@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "conformance/engine/cleanup.hpp"
 #include "conformance/engine/command_json.hpp"
 #include "conformance/engine/symbols.hpp"
 #include "conformance/engine/wire.hpp"
@@ -262,9 +263,32 @@ CaseRun ParallelRunner::run_case(const ParallelCase& c, Recorder& rec) {
         if (h[i].response.transport_error.empty()) h[i].answered_ms = ms();
       }
     });
-  go.set_value(Clock::now());
+  const Clock::time_point t0 = Clock::now();
+  go.set_value(t0);
   for (auto& t : threads)
     t.join();
+  // The final reads: every instance the prefix made, read back by its owner once the
+  // branches are done, so that an effect lost in a race shows even when no later call of
+  // a branch looked.
+  const CleanupRoles roles = cleanup_roles(*config_.spec);
+  for (std::size_t i = 0; roles.getter && i < sut.model.instances.size(); ++i) {
+    const InstanceModel& inst = sut.model.instances[i];
+    if (inst.placeholder || i >= sut.mem.ids.size() || sut.mem.ids[i].empty()) continue;
+    Call read;
+    read.op = roles.getter;
+    read.user = inst.owner;
+    read.args[roles.getter->returns.param] = Arg{Arg::Kind::Instance, json(), static_cast<int>(i)};
+    HistoryOp op;
+    op.branch = static_cast<int>(c.branches.size());
+    op.final_read = true;
+    op.call = std::make_shared<const Call>(read);
+    op.request = encode(binding, *read.op, resolve(read, sut.mem), branches_[0]->tokens.at(read.user));
+    auto ms = [&] { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); };
+    op.invoked_ms = ms();
+    op.response = branches_[0]->transport->send(op.request);
+    if (op.response.transport_error.empty()) op.answered_ms = ms();
+    h.push_back(std::move(op));
+  }
   rec.calls += static_cast<long>(h.size());
   for (auto& op : h)
     op.answer = decode(*config_.spec, binding, *op.call->op, op.response, &op.request);

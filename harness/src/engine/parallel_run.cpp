@@ -56,8 +56,12 @@ Failure failure_of(const CaseRun& r, const RunConfig& cfg) {
     if (i == r.lin.failed_op) raw.violations.push_back(r.lin.violation);
     TraceStep step = render(raw, *cfg.spec, cfg.profile);
     char when[96];
-    std::snprintf(when, sizeof when, "[branch %d call %d, %.2f-%.2f ms] ", h[i].branch + 1, nth[i],
-                  h[i].invoked_ms, h[i].answered() ? h[i].answered_ms : -1.0);
+    if (h[i].final_read)
+      std::snprintf(when, sizeof when, "[final read %d, %.2f-%.2f ms] ", nth[i], h[i].invoked_ms,
+                    h[i].answered() ? h[i].answered_ms : -1.0);
+    else
+      std::snprintf(when, sizeof when, "[branch %d call %d, %.2f-%.2f ms] ", h[i].branch + 1,
+                    nth[i], h[i].invoked_ms, h[i].answered() ? h[i].answered_ms : -1.0);
     step.description = when + step.description;
     step.expected = i == r.lin.failed_op ? r.lin.expected : "(the linearizability check)";
     f.trace.push_back(std::move(step));

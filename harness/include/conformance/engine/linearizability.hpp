@@ -33,6 +33,7 @@ namespace conformance::engine {
 // One call of a parallel history, as it ran on its branch.
 struct HistoryOp {
   int branch = 0;
+  bool final_read = false;  // a read after every branch ended (parallel.hpp)
   std::shared_ptr<const Call> call;
   HttpRequest request;  // not redacted
   HttpResponse response;
