@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Issue 15 from the command line: `conformance run --parallel` passes the clean mock on
+# every binding, names the clause of each race fault (with the history's timeline in the
+# console, Markdown and JUnit), and a sequential run misses every race fault.
+# The embedded mock serves concurrent calls (a pool of 64 threads), so it is the target.
+# usage: test_parallel.sh CONFORMANCE MOCK WORK
+set -u
+conformance=$1 mock=$2 work=$3
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+fail() { echo "FAIL: $*"; exit 1; }
+
+# 1. The clean mock: no finding over parallel cases on each binding.
+for b in api rest jsonrpc; do
+  "$conformance" run --target mock --binding "$b" --parallel --sequences 150 --seed 3 >clean-$b.out 2>&1
+  rc=$?; [ $rc -eq 0 ] || { cat clean-$b.out; fail "clean mock, $b: exit $rc"; }
+  grep -q "^PASSED: no violations" clean-$b.out || fail "clean mock, $b: not PASSED"
+  grep -q "^parallel: 150 cases" clean-$b.out || { cat clean-$b.out; fail "clean mock, $b: no parallel summary"; }
+done
+
+# 2. Each race fault: caught in parallel mode (its own clause, a timeline naming it, a
+#    JUnit failure and a Markdown timeline), missed by a sequential run.
+for f in keepalive-cancel-race delete-get-race progress-lost-update; do
+  clause=$("$mock" --list-faults | awk -v f="$f" '$1 == f {print $2}')
+  [ -n "$clause" ] || fail "no clause for fault $f"
+  "$conformance" run --target mock --fault "$f" --parallel --sequences 4000 --seed 2 \
+    --shrink-budget 5 --junit $f.xml --markdown $f.md >$f.out 2>&1
+  rc=$?; [ $rc -eq 1 ] || { cat $f.out; fail "$f --parallel: exit $rc, expected 1"; }
+  grep -q "^FAILED: $clause " $f.out || { cat $f.out; fail "$f --parallel: $clause not named"; }
+  grep -q "<-- $clause" $f.out || { cat $f.out; fail "$f: the timeline does not name $clause"; }
+  grep -q "No order of these calls consistent with real time" $f.out || fail "$f: no verdict line"
+  grep -q "<failure message=\"$clause: expected" $f.xml || fail "$f: no JUnit failure on $clause"
+  grep -q '^```mermaid' $f.md || fail "$f: no Mermaid timeline in the Markdown report"
+  grep -q "^gantt" $f.md || fail "$f: the Mermaid block is not a gantt chart"
+  "$conformance" run --target mock --fault "$f" --sequences 150 --seed 2 >$f-seq.out 2>&1
+  rc=$?; [ $rc -eq 0 ] || { cat $f-seq.out; fail "$f sequential: exit $rc (a race should be missed)"; }
+done
+
+# 3. Flags: --branches out of range is a usage error.
+"$conformance" run --target mock --parallel --branches 5 >branches.out 2>&1
+rc=$?; [ $rc -eq 2 ] || { cat branches.out; fail "--branches 5: exit $rc, expected 2"; }
+echo "test_parallel: ok"
