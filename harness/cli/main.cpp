@@ -106,6 +106,7 @@ struct RunOptions {
   long max_calls = 0;  // fuzz: also end once this many calls were sent (0 = no limit)
   bool parallel = false;  // parallel cases checked for linearizability (parallel.hpp)
   int branches = 3;       // --parallel: at most this many branches per case
+  long check_bound = 200000;  // --parallel: model steps before a history is "not checked"
 };
 
 std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
@@ -411,6 +412,7 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   try {
     engine::ParallelOptions parallel;
     parallel.shape.max_branches = o.branches;
+    parallel.limits.max_states = o.check_bound;
     engine::CampaignResult r = o.parallel ? engine::run_parallel(campaign, parallel, reporters)
                                           : engine::run_campaign(campaign, reporters);
     if (r.internal_error()) return kExitInternal;
@@ -572,6 +574,12 @@ int main(int argc, char** argv) {
                   "(docs/parallel.md); a case counts as a sequence");
     cmd->add_option("--branches", o.branches, "--parallel: most branches in a case (2 to 4)")
         ->check(CLI::Range(2, 4))
+        ->capture_default_str();
+    cmd->add_option("--check-bound", o.check_bound,
+                    "--parallel: model steps the linearizability search may take on one history; "
+                    "a history it cannot decide within them is NOT CHECKED (neither passed nor "
+                    "failed)")
+        ->check(CLI::Range(1L, 100000000L))
         ->capture_default_str();
     cmd->add_flag("--delete-preexisting", o.delete_preexisting,
                   "without clock control, also delete the sessions the profile's users had "

@@ -144,6 +144,7 @@ CampaignResult run_parallel(const CampaignConfig& c, const ParallelOptions& p,
     ParallelCase pc = draw_parallel_case(m0, plan, p.shape, case_seed(cfg.seed, i), 100);
     CaseRun r = runner.run_case(pc, rec);
     stats.add(r);
+    if (r.kind == CaseRun::Kind::NotChecked) continue;  // neither passed nor failed
     if (!r.failed()) {
       ++rec.sequences;
       Progress progress;
@@ -226,7 +227,16 @@ CampaignResult run_parallel(const CampaignConfig& c, const ParallelOptions& p,
   result.seconds = rec.seconds();
   result.interrupted = stopped() && result.failures.empty() && out.flaky.empty() &&
                        (!timed || result.seconds < c.duration_s);
-  result.passed = result.failures.empty();
+  // A history not checked is neither a pass nor a failure: without a failure, the run is
+  // incomplete (exit 5), never passed.
+  if (stats.not_checked > 0 && result.failures.empty() && out.flaky.empty()) {
+    result.interrupted = true;
+    result.ended_early = std::to_string(stats.not_checked) +
+                         " histories were not checked (the linearizability search hit its "
+                         "bound of " +
+                         std::to_string(p.limits.max_states) + " model steps)";
+  }
+  result.passed = result.failures.empty() && !result.interrupted;
   result.parallel = stats.text(result.seconds, p.limits);
   if (result.interrupted) reporter.interrupted({result});
   reporter.run_finished({result, out.flaky, false, 0});

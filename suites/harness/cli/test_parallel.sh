@@ -35,7 +35,14 @@ for f in keepalive-cancel-race delete-get-race progress-lost-update; do
   rc=$?; [ $rc -eq 0 ] || { cat $f-seq.out; fail "$f sequential: exit $rc (a race should be missed)"; }
 done
 
-# 3. Flags: --branches out of range is a usage error.
+# 3. The bound: histories the search cannot decide within --check-bound model steps are
+#    NOT CHECKED, and the run is INCOMPLETE (exit 5), never passed.
+"$conformance" run --target mock --parallel --sequences 100 --seed 9 --check-bound 10 >bound.out 2>&1
+rc=$?; [ $rc -eq 5 ] || { cat bound.out; fail "--check-bound 10: exit $rc, expected 5"; }
+grep -q "histories NOT CHECKED" bound.out || { cat bound.out; fail "--check-bound 10: no NOT CHECKED count"; }
+grep -q "^PASSED" bound.out && fail "--check-bound 10: PASSED with histories not checked"
+
+# 4. Flags: --branches out of range is a usage error.
 "$conformance" run --target mock --parallel --branches 5 >branches.out 2>&1
 rc=$?; [ $rc -eq 2 ] || { cat branches.out; fail "--branches 5: exit $rc, expected 2"; }
 echo "test_parallel: ok"

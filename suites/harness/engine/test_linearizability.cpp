@@ -161,6 +161,8 @@ BOOST_AUTO_TEST_CASE(memoisation_keeps_wide_histories_cheap) {
   h.back().answer =
       engine::decode(spec, spec.bindings.at("api"), *h.back().call->op, h.back().response);
   r = check();
+  BOOST_TEST_MESSAGE("12 reads, one impossible: " << r.states << " model steps in " << r.millis
+                                                   << " ms");
   BOOST_TEST(static_cast<int>(r.verdict) == static_cast<int>(Verdict::NotLinearizable));
   BOOST_TEST(r.states <= 12 * 4096);
 }
