@@ -52,8 +52,9 @@ bool addresses_at_or_above(const Call& call, int limit) {
   return false;
 }
 
-// The new client tokens (index >= first) a branch's creates use, by (user, token): the call.
-using NewTokens = std::map<std::pair<int, int>, json>;
+// The new client tokens (index >= first) a branch's creates use, by token: the call (with its
+// user: a target may scope tokens globally, not per user, so two users never share one).
+using NewTokens = std::map<int, json>;
 
 const Arg* token_arg(const Call& call) {
   if (!call.op->idempotency) return nullptr;
@@ -65,7 +66,7 @@ NewTokens new_tokens(const std::vector<Call>& branch, int first) {
   NewTokens out;
   for (const Call& call : branch)
     if (const Arg* t = token_arg(call); t && t->index >= first)
-      out.emplace(std::make_pair(call.user, t->index), call_to_json(call));
+      out.emplace(t->index, call_to_json(call));
   return out;
 }
 
@@ -101,7 +102,7 @@ std::string case_problem(const Model& m0, const ParallelCase& c) {
     apply(m, call);
   }
   const int made = static_cast<int>(m.instances.size());
-  std::map<std::pair<int, int>, std::pair<std::size_t, json>> seen;
+  std::map<int, std::pair<std::size_t, json>> seen;
   for (std::size_t b = 0; b < c.branches.size(); ++b) {
     Model mb = m;
     for (const Call& call : c.branches[b]) {
@@ -117,8 +118,8 @@ std::string case_problem(const Model& m0, const ParallelCase& c) {
       auto [it, fresh] = seen.emplace(key, std::make_pair(b, j));
       if (!fresh && it->second.second != j)
         return "branches " + std::to_string(it->second.first + 1) + " and " +
-               std::to_string(b + 1) + " create with client token " +
-               std::to_string(key.second) + " and different arguments";
+               std::to_string(b + 1) + " create with client token " + std::to_string(key) +
+               " and different arguments or users";
     }
   }
   return "";
@@ -132,21 +133,21 @@ rc::Gen<ParallelCase> gen_parallel_case(const Model& m0, const GenPlan& plan, Pa
     draw_calls(m, plan, *rc::gen::inRange(1, shape.max_prefix + 1), true, -1, c.prefix);
     const int made = static_cast<int>(m.instances.size());
     int branches = *rc::gen::inRange(shape.min_branches, shape.max_branches + 1);
-    std::map<std::pair<int, int>, json> used;  // new tokens of the branches so far
+    std::map<int, json> used;  // new tokens of the branches so far
     int next_token = m.tokens + 1000;
     for (int b = 0; b < branches; ++b) {
       Model mb = m;
       std::vector<Call> calls;
       draw_calls(mb, plan, *rc::gen::inRange(1, shape.max_calls + 1), false, made, calls);
       // A new token another branch created with other arguments is renumbered.
-      std::map<std::pair<int, int>, int> renumber;
+      std::map<int, int> renumber;
       for (const auto& [key, j] : new_tokens(calls, m.tokens)) {
         auto it = used.find(key);
         if (it != used.end() && it->second != j) renumber[key] = next_token++;
       }
       for (Call& call : calls)
         if (const Arg* t = token_arg(call))
-          if (auto r = renumber.find({call.user, t->index}); r != renumber.end())
+          if (auto r = renumber.find(t->index); r != renumber.end())
             call.args[call.op->idempotency->token_param].index = r->second;
       for (const auto& [key, j] : new_tokens(calls, m.tokens))
         used.emplace(key, j);
