@@ -103,9 +103,9 @@ struct RunOptions {
   bool target_given = false;
   std::string on_transport_error = "finding";
   bool delete_preexisting = false;
-  long max_calls = 0;  // fuzz: also end once this many calls were sent (0 = no limit)
-  bool parallel = false;  // parallel cases checked for linearizability (parallel.hpp)
-  int branches = 3;       // --parallel: at most this many branches per case
+  long max_calls = 0;         // fuzz: also end once this many calls were sent (0 = no limit)
+  bool parallel = false;      // parallel cases checked for linearizability (parallel.hpp)
+  int branches = 3;           // --parallel: at most this many branches per case
   long check_bound = 200000;  // --parallel: model steps before a history is "not checked"
 };
 
@@ -128,7 +128,8 @@ std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
     cmd << " --exclude '" << p << "'";
   if (o.exit_first) cmd << " --exit-first";
   if (o.max_failures > 0) cmd << " --max-failures " << o.max_failures;
-  if (o.parallel) cmd << " --parallel" << (o.branches != 3 ? " --branches " + std::to_string(o.branches) : "");
+  if (o.parallel)
+    cmd << " --parallel" << (o.branches != 3 ? " --branches " + std::to_string(o.branches) : "");
   cmd << " --seed " << seed << " --sequences " << o.sequences << " --max-steps " << o.max_steps;
   return cmd.str();
 }
@@ -350,8 +351,7 @@ std::string budget_of(const RunOptions& o, double duration_s) {
       << (o.max_calls > 0 ? ", at most " + std::to_string(o.max_calls) + " calls" : "") << ")";
   else
     b << o.sequences << " passing sequences of at most " << o.max_steps << " steps";
-  if (o.parallel)
-    b << " (parallel cases: a prefix and 2 to " << o.branches << " branches)";
+  if (o.parallel) b << " (parallel cases: a prefix and 2 to " << o.branches << " branches)";
   if (o.exit_first)
     b << "; stops at the first failure (--exit-first)";
   else if (o.max_failures > 0)
@@ -370,6 +370,15 @@ bool violated(const engine::RunResult& r, const engine::RunConfig& cfg) {
 }
 
 int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
+  if (o.parallel) {
+    // What parallel mode does not do is refused, not silently skipped (docs/parallel.md).
+    if (!o.regressions.empty())
+      throw UsageError("--regressions replays sequences; it cannot be combined with --parallel");
+    if (o.min_coverage) throw UsageError("--min-coverage cannot be combined with --parallel");
+    if (o.on_transport_error != "finding")
+      throw UsageError("--on-transport-error abort cannot be combined with --parallel (a call "
+                       "without an answer may or may not have taken effect: docs/parallel.md)");
+  }
   auto spec = spec::load_spec(o.spec);
   check_paths(o, files);
   select_clauses(spec, o);

@@ -88,7 +88,8 @@ std::string details(const engine::Failure& failure, const spec::Clause* clause, 
       << " calls, " << seconds << " s; minimal sequence (" << f.trace.size() << " steps, "
       << f.shrinks << " shrink steps):\n";
   write_trace(out, f);
-  if (!f.timeline.empty()) out << "parallel history (ms since the branches started):\n" << f.timeline;
+  if (!f.timeline.empty())
+    out << "parallel history (ms since the branches started):\n" << f.timeline;
   if (const engine::TraceStep* step = failing_step(f))
     out << "the failing call with curl: " << curl_command(*step, info) << "\n";
   if (!info.reproduce.empty()) out << "reproduce: " << info.reproduce << "\n";

@@ -269,8 +269,8 @@ std::string timeline_text(const History& h, const LinearizeResult& r, const Prof
     for (std::size_t k = 0; k < r.deepest.size(); ++k)
       os << (k ? ", " : "") << label(h, r.deepest[k]);
     if (r.deepest.empty()) os << "(nothing placed)";
-    os << ", then " << label(h, r.failed_op) << " breaks " << r.violation.clause
-       << ": expected " << r.expected << "; got " << r.violation.actual << "\n";
+    os << ", then " << label(h, r.failed_op) << " breaks " << r.violation.clause << ": expected "
+       << r.expected << "; got " << r.violation.actual << "\n";
   }
   return os.str();
 }

@@ -247,7 +247,8 @@ CaseRun ParallelRunner::run_case(const ParallelCase& c, Recorder& rec) {
       HistoryOp op;
       op.branch = static_cast<int>(b);
       op.call = std::make_shared<const Call>(call);
-      op.request = encode(binding, *call.op, resolve(call, sut.mem), branches_[b]->tokens.at(call.user));
+      op.request =
+          encode(binding, *call.op, resolve(call, sut.mem), branches_[b]->tokens.at(call.user));
       of_branch[b].push_back(h.size());
       h.push_back(std::move(op));
     }
@@ -257,7 +258,9 @@ CaseRun ParallelRunner::run_case(const ParallelCase& c, Recorder& rec) {
   for (std::size_t b = 0; b < c.branches.size(); ++b)
     threads.emplace_back([&, b] {
       Clock::time_point t0 = start.get();
-      auto ms = [&] { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); };
+      auto ms = [&] {
+        return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      };
       for (std::size_t i : of_branch[b]) {
         h[i].invoked_ms = ms();
         h[i].response = branches_[b]->transport->send(h[i].request);
@@ -283,7 +286,8 @@ CaseRun ParallelRunner::run_case(const ParallelCase& c, Recorder& rec) {
     op.branch = static_cast<int>(c.branches.size());
     op.final_read = true;
     op.call = std::make_shared<const Call>(read);
-    op.request = encode(binding, *read.op, resolve(read, sut.mem), branches_[0]->tokens.at(read.user));
+    op.request =
+        encode(binding, *read.op, resolve(read, sut.mem), branches_[0]->tokens.at(read.user));
     auto ms = [&] { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); };
     op.invoked_ms = ms();
     op.response = branches_[0]->transport->send(op.request);
@@ -299,10 +303,9 @@ CaseRun ParallelRunner::run_case(const ParallelCase& c, Recorder& rec) {
         op.call->op->returns.kind == spec::Returns::Kind::NewId && op.answer.result.is_string())
       target_.created(op.answer.result.get<std::string>(), op.call->user);
 
-  out.lin = linearize(CheckState{sut.model, sut.mem}, h, binding, config_.tolerated, limits_,
-                      [&](const Call& call, const Expectation& e, const CallVerdict& v) {
-                        rec.count(call, e, v);
-                      });
+  out.lin = linearize(
+      CheckState{sut.model, sut.mem}, h, binding, config_.tolerated, limits_,
+      [&](const Call& call, const Expectation& e, const CallVerdict& v) { rec.count(call, e, v); });
   using V = LinearizeResult::Verdict;
   if (out.lin.verdict == V::NotChecked) {
     out.kind = CaseRun::Kind::NotChecked;

@@ -48,11 +48,11 @@ Failure failure_of(const CaseRun& r, const RunConfig& cfg) {
     raw.call = h[i].call;
     raw.request = h[i].request;
     raw.response = h[i].response;
-    raw.outcome = h[i].answered() ? (h[i].answer.kind == Decoded::Kind::Success
-                                         ? std::string("success")
-                                         : h[i].answer.error_name) +
-                                        " (HTTP " + std::to_string(h[i].answer.status) + ")"
-                                  : "transport";
+    raw.outcome = h[i].answered()
+                      ? (h[i].answer.kind == Decoded::Kind::Success ? std::string("success")
+                                                                    : h[i].answer.error_name) +
+                            " (HTTP " + std::to_string(h[i].answer.status) + ")"
+                      : "transport";
     if (i == r.lin.failed_op) raw.violations.push_back(r.lin.violation);
     TraceStep step = render(raw, *cfg.spec, cfg.profile);
     char when[96];
@@ -110,8 +110,7 @@ struct Stats {
 
 }  // namespace
 
-CampaignResult run_parallel(const CampaignConfig& c, const ParallelOptions& p,
-                            Reporter& reporter) {
+CampaignResult run_parallel(const CampaignConfig& c, const ParallelOptions& p, Reporter& reporter) {
   RunConfig cfg = c.run;
   std::atomic<bool> own_stop{false};
   if (!cfg.stop) cfg.stop = &own_stop;
@@ -213,8 +212,7 @@ CampaignResult run_parallel(const CampaignConfig& c, const ParallelOptions& p,
       f.timeline += "Shrunk " + std::to_string(shrinks) + " times to " +
                     std::to_string(best.prefix.size()) + " prefix calls and " +
                     std::to_string(best.branches.size()) + " branches; failed again in " +
-                    std::to_string(again) + " of " + std::to_string(p.confirm_runs) +
-                    " re-runs.\n";
+                    std::to_string(again) + " of " + std::to_string(p.confirm_runs) + " re-runs.\n";
     const bool confirmed = again > 0 || r.kind == CaseRun::Kind::PrefixFailed;
     reporter.parallel_failure_found({f, confirmed});
     (confirmed ? result.failures : out.flaky).push_back(std::move(f));

@@ -45,4 +45,7 @@ grep -q "^PASSED" bound.out && fail "--check-bound 10: PASSED with histories not
 # 4. Flags: --branches out of range is a usage error.
 "$conformance" run --target mock --parallel --branches 5 >branches.out 2>&1
 rc=$?; [ $rc -eq 2 ] || { cat branches.out; fail "--branches 5: exit $rc, expected 2"; }
+"$conformance" run --target mock --parallel --regressions . >regr.out 2>&1
+rc=$?; [ $rc -eq 2 ] || { cat regr.out; fail "--parallel --regressions: exit $rc, expected 2"; }
+grep -q "cannot be combined with --parallel" regr.out || { cat regr.out; fail "--parallel --regressions: no message"; }
 echo "test_parallel: ok"

@@ -62,9 +62,9 @@ struct History {
         .dump();
   }
   static std::string not_active() {
-    return json{{"error_type", "NOT_ALLOWED_IN_CURRENT_STATE"},
-                {"messages",
-                 {{{"id", "x"}, {"default_message", "not ACTIVE"}, {"args", json::array()}}}}}
+    return json{
+        {"error_type", "NOT_ALLOWED_IN_CURRENT_STATE"},
+        {"messages", {{{"id", "x"}, {"default_message", "not ACTIVE"}, {"args", json::array()}}}}}
         .dump();
   }
   LinearizeResult check(engine::LinearizeLimits limits = {}) {
@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(memoisation_keeps_wide_histories_cheap) {
       engine::decode(spec, spec.bindings.at("api"), *h.back().call->op, h.back().response);
   r = check();
   BOOST_TEST_MESSAGE("12 reads, one impossible: " << r.states << " model steps in " << r.millis
-                                                   << " ms");
+                                                  << " ms");
   BOOST_TEST(static_cast<int>(r.verdict) == static_cast<int>(Verdict::NotLinearizable));
   BOOST_TEST(r.states <= 12 * 4096);
 }

@@ -85,11 +85,11 @@ struct LinearizeLimits {
 
 // Searches for an order explaining `history` from `start`. `on_witness`, when given, is told
 // each call of the witness order with its expectation and verdict (coverage counts).
-LinearizeResult linearize(
-    const CheckState& start, const History& history, const spec::Binding& binding,
-    const std::set<std::string>& tolerated = {}, LinearizeLimits limits = {},
-    const std::function<void(const Call&, const Expectation&, const CallVerdict&)>& on_witness =
-        {});
+LinearizeResult linearize(const CheckState& start, const History& history,
+                          const spec::Binding& binding, const std::set<std::string>& tolerated = {},
+                          LinearizeLimits limits = {},
+                          const std::function<void(const Call&, const Expectation&,
+                                                   const CallVerdict&)>& on_witness = {});
 
 // The history drawn as a fixed-width text timeline (one row per call, one column per
 // branch, time downwards), naming the clause no interleaving could satisfy.
