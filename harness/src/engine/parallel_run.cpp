@@ -182,9 +182,13 @@ CampaignResult run_parallel(const CampaignConfig& c, const ParallelOptions& p, R
         if (smaller || stopped() || since(shrink_started) >= cfg.shrink_budget_s) break;
       }
     }
+    // confirm_runs re-runs; when none failed, up to twice as many more, until one does.
+    int runs = 0;
     auto confirm = [&](const ParallelCase& pc) {
       int n = 0;
-      for (int k = 0; k < p.confirm_runs && !stopped(); ++k)
+      for (runs = 0; runs < p.confirm_runs && !stopped(); ++runs)
+        n += same_failure(runner.run_case(pc, scratch), clause);
+      for (; n == 0 && runs < 3 * p.confirm_runs && !stopped(); ++runs)
         n += same_failure(runner.run_case(pc, scratch), clause);
       return n;
     };
@@ -207,12 +211,12 @@ CampaignResult run_parallel(const CampaignConfig& c, const ParallelOptions& p, R
     f.calls_to_first = calls_before;
     f.shrinks = shrinks;
     f.confirmed = again;
-    f.confirm_runs = p.confirm_runs;
+    f.confirm_runs = runs;
     if (!f.timeline.empty())
       f.timeline += "Shrunk " + std::to_string(shrinks) + " times to " +
                     std::to_string(best.prefix.size()) + " prefix calls and " +
                     std::to_string(best.branches.size()) + " branches; failed again in " +
-                    std::to_string(again) + " of " + std::to_string(p.confirm_runs) + " re-runs.\n";
+                    std::to_string(again) + " of " + std::to_string(runs) + " re-runs.\n";
     const bool confirmed = again > 0 || r.kind == CaseRun::Kind::PrefixFailed;
     reporter.parallel_failure_found({f, confirmed});
     (confirmed ? result.failures : out.flaky).push_back(std::move(f));

@@ -95,8 +95,10 @@ class ParallelRunner {
 struct ParallelOptions {
   ParallelShape shape;
   LinearizeLimits limits;
-  int confirm_runs = 10;  // re-runs of the shrunk case; confirmed when one fails again
-  int shrink_tries = 5;   // runs of each smaller candidate (a race need not fail every time)
+  // Re-runs of the shrunk case (when none fails, up to 2 x as many more, until one does);
+  // confirmed when one fails again on the same clause.
+  int confirm_runs = 10;
+  int shrink_tries = 5;  // runs of each smaller candidate (a race need not fail every time)
 };
 
 // A run of parallel cases: config.run.sequences cases (or until duration_s is spent),
