@@ -300,8 +300,12 @@ std::string timeline_mermaid(const History& h, const LinearizeResult& r, const P
       auto us = [](double ms) { return static_cast<long long>(ms * 1000); };
       long long from = us(h[i].invoked_ms);
       long long to = std::max(from + 1, us(h[i].answered() ? h[i].answered_ms : end));
+      const Decoded& d = h[i].answer;
       std::string name = label(h, static_cast<int>(i)) + " " + show_call(*h[i].call, profile) +
-                         " -> " + outcome_of(h[i]);
+                         " -> " +
+                         (d.kind == Decoded::Kind::Transport ? std::string("no answer")
+                          : d.kind == Decoded::Kind::Success ? std::string("success")
+                                                             : d.error_name);
       if (static_cast<int>(i) == r.failed_op) name += " breaks " + r.violation.clause;
       os << "    " << clean(name) << " :"
          << (static_cast<int>(i) == r.failed_op ? "crit, " : (h[i].answered() ? "" : "active, "))
