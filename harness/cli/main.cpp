@@ -376,8 +376,9 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
       throw UsageError("--regressions replays sequences; it cannot be combined with --parallel");
     if (o.min_coverage) throw UsageError("--min-coverage cannot be combined with --parallel");
     if (o.on_transport_error != "finding")
-      throw UsageError("--on-transport-error abort cannot be combined with --parallel (a call "
-                       "without an answer may or may not have taken effect: docs/parallel.md)");
+      throw UsageError(
+          "--on-transport-error abort cannot be combined with --parallel (a call "
+          "without an answer may or may not have taken effect: docs/parallel.md)");
   }
   auto spec = spec::load_spec(o.spec);
   check_paths(o, files);
