@@ -22,13 +22,18 @@ done
 for f in keepalive-cancel-race delete-get-race progress-lost-update; do
   clause=$("$mock" --list-faults | awk -v f="$f" '$1 == f {print $2}')
   [ -n "$clause" ] || fail "no clause for fault $f"
-  "$conformance" run --target mock --fault "$f" --parallel --sequences 4000 --seed 2 \
-    --shrink-budget 5 --junit $f.xml --markdown $f.md >$f.out 2>&1
-  rc=$?; [ $rc -eq 1 ] || { cat $f.out; fail "$f --parallel: exit $rc, expected 1"; }
+  # A race is timing: a first failure that no re-run confirms (FLAKY) gets one more seed.
+  for seed in 2 5; do
+    "$conformance" run --target mock --fault "$f" --parallel --sequences 4000 --seed $seed \
+      --shrink-budget 5 --junit $f.xml --markdown $f.md >$f.out 2>&1
+    rc=$?; [ $rc -eq 1 ] || { cat $f.out; fail "$f --parallel: exit $rc, expected 1"; }
+    named=$(grep -m1 "^FAILED: " $f.out | awk '{print $2}')
+    [ -n "$named" ] && break
+    echo "note: $f, seed $seed: $(grep -m1 '^FLAKY' $f.out)"
+  done
   # A cancel undone may show first on a later call's state clause, as cancel-stays-active
   # does in sequences (docs/parallel.md): the seed here names the fault's own clause, and
   # any of these symptoms also counts.
-  named=$(grep -m1 "^FAILED: " $f.out | awk '{print $2}')
   case "$f/$named" in
     "$f/$clause") ;;
     keepalive-cancel-race/cancel.requires_active | keepalive-cancel-race/keep_alive.requires_active | \
