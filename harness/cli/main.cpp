@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "conformance/engine/campaign.hpp"
+#include "conformance/engine/workers.hpp"
 #include "conformance/engine/preflight.hpp"
 #include "conformance/engine/selection.hpp"
 #include "conformance/engine/target.hpp"
@@ -103,6 +104,7 @@ struct RunOptions {
   std::string on_transport_error = "finding";
   bool delete_preexisting = false;
   long max_calls = 0;  // fuzz: also end once this many calls were sent (0 = no limit)
+  int workers = 0;     // sequences at once (0 = the default: 1 on a reset target, else 4)
 };
 
 std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
@@ -125,6 +127,7 @@ std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
   if (o.exit_first) cmd << " --exit-first";
   if (o.max_failures > 0) cmd << " --max-failures " << o.max_failures;
   cmd << " --seed " << seed << " --sequences " << o.sequences << " --max-steps " << o.max_steps;
+  if (o.workers > 1) cmd << " --workers " << o.workers;
   return cmd.str();
 }
 
@@ -351,6 +354,7 @@ std::string budget_of(const RunOptions& o, double duration_s) {
     b << "; stops after " << o.max_failures << " failing clauses";
   else
     b << "; keeps going after failures";
+  if (o.workers > 1) b << "; " << o.workers << " workers at once";
   return b.str();
 }
 
@@ -371,6 +375,13 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   setup_target(target, spec, o, &preflight);
   if (preflight) return preflight;
   if (!o.seed_given) o.seed = std::random_device{}() * 4294967296ULL + std::random_device{}();
+  // Workers: 1 on a reset target (the embedded mock, reproducible), else the URL default.
+  if (o.workers == 0)
+    o.workers = target.profile.virtual_clock() ? 1 : engine::kDefaultUrlWorkers;
+  if (o.workers > 1 && target.profile.virtual_clock() && o.target != "mock")
+    throw UsageError("--workers " + std::to_string(o.workers) + ": the target " + o.target +
+                     " is reset between sequences (its profile has a clock_control), so "
+                     "workers would reset each other's sessions; use --workers 1");
   reports::RunInfo info = run_info(o, spec, target.profile);
   info.budget = budget_of(o, duration_s);
 
@@ -382,6 +393,21 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   campaign.max_calls = o.max_calls;
   campaign.min_coverage = o.min_coverage;
   campaign.max_failures = o.exit_first ? 1 : o.max_failures;
+  campaign.workers = o.workers;
+  // On the embedded mock each worker starts a mock of its own (it is reset between
+  // sequences): the same faults and variants, a port of its own.
+  if (o.target == "mock" && o.workers > 1)
+    campaign.worker_setup = [faults = o.faults, variants = o.variants,
+                             delay = o.mock_prepare_delay](engine::RunConfig& cfg, int) {
+      dsmock::Options parsed;
+      for (const auto& v : variants)
+        dsmock::add_variant(parsed, v);
+      // Lives as long as the worker process (which ends with _exit).
+      auto* own = new cli::EmbeddedMock(cli::start_embedded_mock(
+          {faults.begin(), faults.end()}, "api", delay, parsed.variants));
+      cfg.profile.url = own->profile.url;
+      cfg.profile.clock_control = own->profile.clock_control;
+    };
 
   // Reporters, in the order they hear each event.
   engine::MultiReporter reporters;
@@ -555,6 +581,11 @@ int main(int argc, char** argv) {
                     "'abort' = stop the run there, no shrinking, exit 3 (reports still written)")
         ->check(CLI::IsMember({"finding", "abort"}))
         ->capture_default_str();
+    cmd->add_option("--workers", o.workers,
+                    "sequences at once, each in a process of its own with its own connections "
+                    "(1 to 64; default: 1 on the embedded mock or a target with clock control, "
+                    "4 on a URL target without; see README, Workers)")
+        ->check(CLI::Range(1, 64));
     cmd->add_flag("--delete-preexisting", o.delete_preexisting,
                   "without clock control, also delete the sessions the profile's users had "
                   "before the run (by default they are checked and left alone)");
