@@ -192,7 +192,7 @@ void recheck(const RunConfig& cfg, CampaignResult& out, Reporter& reporter) {
   if (result.aborted || result.interrupted || out.internal_error()) return;
   std::vector<Failure> kept;
   for (auto& f : result.failures) {
-    if (f.trace.empty()) {
+    if (f.trace.empty() || f.preexisting) {
       kept.push_back(std::move(f));
       continue;
     }

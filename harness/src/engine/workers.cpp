@@ -118,7 +118,8 @@ json failure_to_json(const Failure& f) {
           {"symptom", f.symptom ? violation_json(*f.symptom) : json()},
           {"diagnosed_step", f.diagnosed_step},
           {"diagnosis", f.diagnosis},
-          {"after", f.after}};
+          {"after", f.after},
+          {"preexisting", f.preexisting}};
 }
 
 Failure failure_from_json(const json& j) {
@@ -135,6 +136,7 @@ Failure failure_from_json(const json& j) {
   f.diagnosed_step = j.at("diagnosed_step");
   f.diagnosis = j.at("diagnosis");
   j.at("after").get_to(f.after);
+  f.preexisting = j.at("preexisting");
   return f;
 }
 
@@ -325,17 +327,23 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
         ": the target is reset between sequences (it has a clock control), so workers would "
         "reset each other's sessions; use --workers 1");
   const bool share = !resets;
-  // The instances there before the run: surveyed and checked once, here.
+  // The instances there before the run: surveyed and checked once, here. A failure there
+  // is the run's first; the workers tolerate its clause.
+  std::vector<Failure> all;
   if (!resets) {
     Target target = open_target(cfg);
     target.share_ids(cfg.shared_ids);
     if (auto f = check_preexisting(target, cfg)) {
       reporter.failure_found({*f});
-      RunResult out;
-      out.seed = cfg.seed;
-      out.failures.push_back(std::move(*f));
-      out.seconds = since(started);
-      return out;
+      cfg.tolerated.insert(f->violation.clause);
+      all.push_back(std::move(*f));
+      if (c.max_failures == 1) {
+        RunResult out;
+        out.seed = cfg.seed;
+        out.failures = std::move(all);
+        out.seconds = since(started);
+        return out;
+      }
     }
     target.survey();
     cfg.preexisting =
@@ -373,6 +381,8 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
   const bool timed = c.duration_s > 0;
   bool calls_spent = false, killed = false;
   std::set<std::string> reached, found;
+  for (const auto& f : all)
+    found.insert(f.violation.clause);
   Coverage reached_cov;
   RunResult partial;  // for checkpoints: the failures found so far
   auto last_checkpoint = Clock::now();
@@ -490,7 +500,6 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
   // The merge: worker order, then each worker's order; one failure per clause.
   RunResult total;
   total.seed = cfg.seed;
-  std::vector<Failure> all;
   std::string target_error;
   for (std::size_t k = 0; k < children.size(); ++k) {
     Child& ch = children[k];

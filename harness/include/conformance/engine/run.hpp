@@ -54,6 +54,9 @@ struct Failure {
   // sequence went on past them, RunConfig::tolerated): this violation may follow from
   // theirs.
   std::vector<std::string> after;
+  // Found on instances there before the run (cleanup.hpp): not re-checked (they may have
+  // expired since), and not shrunk.
+  bool preexisting = false;
 };
 
 struct Coverage {
