@@ -170,6 +170,8 @@ Target open_target(const RunConfig& config) {
   target.set_observer(config.on_exchange);
   target.set_stop(config.stop);
   target.set_preexisting(config.preexisting);
+  // Replays and diagnoses too: other workers' sessions may show in their lists.
+  if (config.shared_ids) target.share_ids(config.shared_ids);
   return target;
 }
 
