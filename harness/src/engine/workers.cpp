@@ -463,6 +463,8 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
         ::close(ch.fd);
         ch.fd = -1;
         --open;
+        // Died without its result (or with an error): the run ends (harness.internal).
+        if (!ch.result && ch.target_error.empty()) stop_all();
         continue;
       }
       ch.buffer.append(buf, static_cast<std::size_t>(got));

@@ -30,7 +30,7 @@ run() { "$conformance" run --target "$url" --profile "$profile" --traces "" "$@"
 
 # 1. A clean mock: 3 workers pass with no finding.
 start_mock clean
-run --workers 3 --sequences 40 --seed 1 >clean.out 2>&1
+run --workers 3 --sequences 24 --seed 1 >clean.out 2>&1
 rc=$?; [ $rc -eq 0 ] || { cat clean.out; fail "clean mock: exit $rc"; }
 grep -q '3 workers at once' clean.out || fail "the budget line does not say 3 workers"
 grep -q '^PASSED' clean.out || fail "clean mock: not PASSED"
@@ -50,13 +50,13 @@ grep -q '^FAILED: 2 clauses violated' two.out || { grep '^FAILED\|^FLAKY' two.ou
 #    effect later).
 url=$clean_url
 for binding in api rest jsonrpc; do
-  run --workers 8 --sequences 48 --max-steps 25 --seed 2 --binding "$binding" >many-$binding.out 2>&1
+  run --workers 8 --sequences 32 --max-steps 20 --seed 2 --binding "$binding" >many-$binding.out 2>&1
   rc=$?; [ $rc -eq 0 ] || { grep '^FAILED\|^FLAKY\|VIOLATION' many-$binding.out | head; fail "8 workers, $binding: exit $rc"; }
   grep -qE '^  passed +[1-9][0-9]*  list.owner_only' many-$binding.out || fail "8 workers, $binding: list.owner_only never checked"
 done
 # (The deferred delete breaks delete.removes under this profile's 0.5 s grace: left out.)
 start_mock deferred --variant delete-effect=deferred
-run --workers 8 --sequences 48 --max-steps 25 --seed 2 --exclude delete.removes >deferred.out 2>&1
+run --workers 8 --sequences 32 --max-steps 20 --seed 2 --exclude delete.removes >deferred.out 2>&1
 rc=$?; [ $rc -eq 0 ] || { grep '^FAILED\|^FLAKY\|VIOLATION' deferred.out | head; fail "8 workers, delete-effect=deferred: exit $rc"; }
 
 # 4. Ctrl-C: exit 5 (INCOMPLETE) at once, and no worker left behind.
@@ -96,7 +96,7 @@ cmp -s embedded-1.verdicts embedded-2.verdicts || { diff embedded-1.verdicts emb
 grep -q '^FAILED: 2 clauses violated' embedded-1.out || fail "embedded mock: not two clauses"
 
 # 7. A URL target with clock control is reset between sequences: workers are refused.
-"$mock" --port 0 --clock virtual --fixtures "$examples/fixtures.json" >virtual.mock 2>&1 &
+"$mock" --port 0 --clock virtual --session-timeout 2 --fixtures "$examples/fixtures.json" >virtual.mock 2>&1 &
 pids+=($!)
 vurl=
 for _ in $(seq 100); do vurl=$(grep -o 'http://[0-9.:]*' virtual.mock | head -1); [ -n "$vurl" ] && break; sleep 0.05; done
