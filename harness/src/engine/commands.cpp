@@ -1,6 +1,8 @@
 // The commands: a call sent and judged, time passing.
 #include "conformance/engine/commands.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <optional>
 #include <random>
@@ -17,10 +19,19 @@ using nlohmann::json;
 
 namespace {
 
+// Unique per sequence, across the worker processes too: a worker forked from a process that
+// already drew nonces gets a copy of its generator, so the generator is reseeded in each new
+// process, and the process id (unique among the live workers) is part of the nonce.
 std::string random_nonce() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx-", static_cast<unsigned long long>(rng()));
+  thread_local pid_t drawn_in = getpid();
+  if (getpid() != drawn_in) {
+    drawn_in = getpid();
+    rng.seed(std::random_device{}());
+  }
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llx-%x-", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned>(drawn_in));
   return buf;
 }
 

@@ -27,7 +27,9 @@ using nlohmann::json;
 namespace {
 
 json violation_json(const Violation& v) {
-  return {{"clause", v.clause}, {"operation", v.operation}, {"expected", v.expected},
+  return {{"clause", v.clause},
+          {"operation", v.operation},
+          {"expected", v.expected},
           {"actual", v.actual}};
 }
 Violation violation_of(const json& j) {
@@ -87,8 +89,10 @@ TraceStep step_of(const json& j) {
 }
 
 json coverage_json(const Coverage& c) {
-  return {{"clauses", c.clauses},   {"violations", c.violations},
-          {"matrix", c.matrix},     {"observed_open", c.observed_open},
+  return {{"clauses", c.clauses},
+          {"violations", c.violations},
+          {"matrix", c.matrix},
+          {"observed_open", c.observed_open},
           {"generated", c.generated}};
 }
 
@@ -144,9 +148,12 @@ json result_to_json(const RunResult& r) {
   json failures = json::array();
   for (const auto& f : r.failures)
     failures.push_back(failure_to_json(f));
-  return {{"failures", failures},         {"coverage", coverage_json(r.coverage)},
-          {"sequences", r.sequences},     {"calls", r.calls},
-          {"aborted", r.aborted},         {"ended_early", r.ended_early},
+  return {{"failures", failures},
+          {"coverage", coverage_json(r.coverage)},
+          {"sequences", r.sequences},
+          {"calls", r.calls},
+          {"aborted", r.aborted},
+          {"ended_early", r.ended_early},
           {"seed", r.seed}};
 }
 
@@ -524,9 +531,8 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
                         : WIFSIGNALED(ch.status)
                             ? "killed by signal " + std::to_string(WTERMSIG(ch.status))
                             : "exit code " + std::to_string(WEXITSTATUS(ch.status));
-      all.push_back(internal("worker " + std::to_string(k) + " ended without its result (" +
-                                 why + ")",
-                             cfg.seed));
+      all.push_back(internal(
+          "worker " + std::to_string(k) + " ended without its result (" + why + ")", cfg.seed));
     }
   }
   // A failure found by a worker that was killed before it ended (while shrinking): as found.
@@ -534,6 +540,12 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
     if (!ch.result)
       for (auto& f : ch.found)
         all.push_back(std::move(f));
+  // On a shared target, in the order they were found (the first failure is the first seen);
+  // on a reset one, worker order (the same seed, the same verdicts).
+  if (share)
+    std::stable_sort(all.begin(), all.end(), [](const Failure& a, const Failure& b) {
+      return a.seconds_to_first < b.seconds_to_first;
+    });
   std::set<std::string> seen;
   for (auto& f : all)
     if (seen.insert(f.violation.clause).second &&
