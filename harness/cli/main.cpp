@@ -19,10 +19,10 @@
 #include <sstream>
 
 #include "conformance/engine/campaign.hpp"
-#include "conformance/engine/workers.hpp"
 #include "conformance/engine/preflight.hpp"
 #include "conformance/engine/selection.hpp"
 #include "conformance/engine/target.hpp"
+#include "conformance/engine/workers.hpp"
 #include "conformance/reports/console.hpp"
 #include "conformance/reports/dot.hpp"
 #include "conformance/reports/junit.hpp"
@@ -376,8 +376,7 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   if (preflight) return preflight;
   if (!o.seed_given) o.seed = std::random_device{}() * 4294967296ULL + std::random_device{}();
   // Workers: 1 on a reset target (the embedded mock, reproducible), else the URL default.
-  if (o.workers == 0)
-    o.workers = target.profile.virtual_clock() ? 1 : engine::kDefaultUrlWorkers;
+  if (o.workers == 0) o.workers = target.profile.virtual_clock() ? 1 : engine::kDefaultUrlWorkers;
   if (o.workers > 1 && target.profile.virtual_clock() && o.target != "mock")
     throw UsageError("--workers " + std::to_string(o.workers) + ": the target " + o.target +
                      " is reset between sequences (its profile has a clock_control), so "
@@ -403,8 +402,8 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
       for (const auto& v : variants)
         dsmock::add_variant(parsed, v);
       // Lives as long as the worker process (which ends with _exit).
-      auto* own = new cli::EmbeddedMock(cli::start_embedded_mock(
-          {faults.begin(), faults.end()}, "api", delay, parsed.variants));
+      auto* own = new cli::EmbeddedMock(
+          cli::start_embedded_mock({faults.begin(), faults.end()}, "api", delay, parsed.variants));
       cfg.profile.url = own->profile.url;
       cfg.profile.clock_control = own->profile.clock_control;
     };

@@ -24,16 +24,17 @@ using nlohmann::json;
 
 // ---- JSON -------------------------------------------------------------------------------
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Violation, clause, operation, expected, actual)
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Coverage, clauses, violations, matrix, observed_open, generated)
+
 namespace {
 
 json violation_json(const Violation& v) {
-  return {{"clause", v.clause},
-          {"operation", v.operation},
-          {"expected", v.expected},
-          {"actual", v.actual}};
+  return v;
 }
 Violation violation_of(const json& j) {
-  return {j.at("clause"), j.at("operation"), j.at("expected"), j.at("actual")};
+  return j.get<Violation>();
 }
 
 json step_json(const TraceStep& s) {
@@ -88,24 +89,6 @@ TraceStep step_of(const json& j) {
   return s;
 }
 
-json coverage_json(const Coverage& c) {
-  return {{"clauses", c.clauses},
-          {"violations", c.violations},
-          {"matrix", c.matrix},
-          {"observed_open", c.observed_open},
-          {"generated", c.generated}};
-}
-
-Coverage coverage_of(const json& j) {
-  Coverage c;
-  j.at("clauses").get_to(c.clauses);
-  j.at("violations").get_to(c.violations);
-  j.at("matrix").get_to(c.matrix);
-  j.at("observed_open").get_to(c.observed_open);
-  j.at("generated").get_to(c.generated);
-  return c;
-}
-
 }  // namespace
 
 json failure_to_json(const Failure& f) {
@@ -148,12 +131,8 @@ json result_to_json(const RunResult& r) {
   json failures = json::array();
   for (const auto& f : r.failures)
     failures.push_back(failure_to_json(f));
-  return {{"failures", failures},
-          {"coverage", coverage_json(r.coverage)},
-          {"sequences", r.sequences},
-          {"calls", r.calls},
-          {"aborted", r.aborted},
-          {"ended_early", r.ended_early},
+  return {{"failures", failures}, {"coverage", r.coverage}, {"sequences", r.sequences},
+          {"calls", r.calls},     {"aborted", r.aborted},   {"ended_early", r.ended_early},
           {"seed", r.seed}};
 }
 
@@ -161,7 +140,7 @@ RunResult result_from_json(const json& j) {
   RunResult r;
   for (const auto& f : j.at("failures"))
     r.failures.push_back(failure_from_json(f));
-  r.coverage = coverage_of(j.at("coverage"));
+  j.at("coverage").get_to(r.coverage);
   r.sequences = j.at("sequences");
   r.calls = j.at("calls");
   r.aborted = j.at("aborted");

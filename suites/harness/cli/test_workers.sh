@@ -8,10 +8,12 @@
 # with clock control are refused.
 # usage: test_workers.sh CONFORMANCE MOCK EXAMPLES_DIR WORK
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../server_url.sh"
 conformance=$1 mock=$2 examples=$3 work=$4
-rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 fail() { echo "FAIL: $*"; exit 1; }
-pids=()
+mkdir -p "$work" && cd "$work" && rm -f ./*.out ./*.mock ./*.verdicts || fail "no work directory $work"
+pids=()  # the mocks, stopped at the end
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done' EXIT
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'; }
 holds() { awk "BEGIN { exit !($1) }"; }
@@ -22,9 +24,7 @@ start_mock() {
   local name=$1; shift
   "$mock" --port 0 --clock wall --session-timeout 2 --fixtures "$examples/fixtures.json" "$@" >"$name.mock" 2>&1 &
   pids+=($!)
-  url=
-  for _ in $(seq 100); do url=$(grep -o 'http://[0-9.:]*' "$name.mock" | head -1); [ -n "$url" ] && break; sleep 0.05; done
-  [ -n "$url" ] || fail "mock $name did not start"
+  url=$(server_url "$name.mock" $!) || fail "mock $name did not start"
 }
 run() { "$conformance" run --target "$url" --profile "$profile" --traces "" "$@"; }
 
@@ -98,8 +98,7 @@ grep -q '^FAILED: 2 clauses violated' embedded-1.out || fail "embedded mock: not
 # 7. A URL target with clock control is reset between sequences: workers are refused.
 "$mock" --port 0 --clock virtual --session-timeout 2 --fixtures "$examples/fixtures.json" >virtual.mock 2>&1 &
 pids+=($!)
-vurl=
-for _ in $(seq 100); do vurl=$(grep -o 'http://[0-9.:]*' virtual.mock | head -1); [ -n "$vurl" ] && break; sleep 0.05; done
+vurl=$(server_url virtual.mock $!) || fail "the virtual-clock mock did not start"
 sed "s|\"binding\": \"api\",|\"binding\": \"api\", \"clock_control\": \"$vurl/mock/v1\",|" "$profile" >virtual-profile.json
 "$conformance" run --target "$vurl" --profile virtual-profile.json --workers 2 --traces "" >virtual.out 2>&1
 rc=$?; [ $rc -eq 2 ] || { cat virtual.out; fail "workers with clock control: exit $rc, expected 2"; }

@@ -44,7 +44,7 @@ namespace conformance::engine {
 struct RoundsPlan {
   Clock::time_point started;
   int worker = 0, workers = 1;
-  std::function<int()> found;                              // distinct clauses found by all
+  std::function<int()> found;                               // distinct clauses found by all
   std::function<std::vector<std::string>()> found_clauses;  // ... found by other workers
 };
 RunResult search_rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter,
