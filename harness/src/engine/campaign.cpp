@@ -120,6 +120,7 @@ RunResult search_rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& repor
     merge(total.coverage, r.coverage);
     total.sequences += r.sequences;
     total.calls += r.calls;
+    if (plan.after_round) plan.after_round();
     if (!timed) remaining -= r.failures.empty() ? r.sequences : r.failures.front().sequences_before;
     if (r.aborted ||
         (!r.failures.empty() && r.failures.front().violation.clause == "harness.internal")) {

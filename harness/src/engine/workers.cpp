@@ -160,7 +160,8 @@ double since(Clock::time_point t) {
 struct Board {
   static constexpr int kClauses = 512;
   static constexpr std::size_t kClauseMax = 127;
-  std::atomic<bool> stop;
+  static constexpr int kMaxWorkers = 64;
+  std::atomic<bool> stop[kMaxWorkers];  // one per worker: its RunConfig::stop
   ProcessLock lock;
   int found;
   struct Found {
@@ -248,7 +249,7 @@ class PipeReporter : public Reporter {
   int code = 0;
   try {
     if (c.worker_setup) c.worker_setup(cfg, worker);
-    cfg.stop = &board->stop;
+    cfg.stop = &board->stop[worker];
     cfg.lease_probes = false;
     cfg.lease_probe.reset();
     if (share)
@@ -267,6 +268,7 @@ class PipeReporter : public Reporter {
       plan.found_clauses = [board, worker] { return board->others(worker); };
     }
     PipeReporter events(fd, worker, board, share);
+    plan.after_round = [fd] { write_line(fd, {{"t", "round"}}); };
     bool calls_spent = false;
     RunResult r = search_rounds(wc, cfg, events, plan, calls_spent);
     write_line(fd, {{"t", "end"}, {"result", result_to_json(r)}});
@@ -284,7 +286,8 @@ struct Child {
   pid_t pid = -1;
   int fd = -1;
   std::string buffer;
-  bool ended = false;  // its result (or error) arrived
+  bool ended = false;    // its result (or error) arrived
+  bool pending = false;  // found a failure, its round not ended yet (shrinking)
   long sequences = 0, calls = 0;
   std::optional<RunResult> result;
   std::vector<Failure> found;  // as found (before shrinking)
@@ -312,6 +315,9 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
         "--workers " + std::to_string(n) +
         ": the target is reset between sequences (it has a clock control), so workers would "
         "reset each other's sessions; use --workers 1");
+  if (n > Board::kMaxWorkers)
+    throw std::invalid_argument("--workers " + std::to_string(n) + ": at most " +
+                                std::to_string(Board::kMaxWorkers));
   const bool share = !resets;
   // The instances there before the run: surveyed and checked once, here. A failure there
   // is the run's first; the workers tolerate its clause.
@@ -374,8 +380,17 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
   auto last_checkpoint = Clock::now();
   std::optional<Clock::time_point> stop_at;
   auto stop_all = [&] {
-    board->stop = true;
+    for (int k = 0; k < n; ++k)
+      board->stop[k] = true;
     if (!stop_at) stop_at = Clock::now();
+  };
+  // max_failures clauses found: the workers stop, except those still shrinking (and
+  // diagnosing) a failure, which end after their round.
+  bool enough = false;
+  auto stop_idle = [&] {
+    enough = true;
+    for (int k = 0; k < n; ++k)
+      if (!children[static_cast<std::size_t>(k)].pending) board->stop[k] = true;
   };
   auto handle = [&](Child& ch, const json& m) {
     const std::string t = m.at("t");
@@ -404,12 +419,16 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
     } else if (t == "found") {
       Failure f = failure_from_json(m.at("failure"));
       ch.found.push_back(f);
+      ch.pending = true;
       if (found.insert(f.violation.clause).second) {
         reporter.failure_found({f});
         partial.failures.push_back(f);
       }
       if (share && c.max_failures > 0 && static_cast<int>(found.size()) >= c.max_failures)
-        stop_all();
+        stop_idle();
+    } else if (t == "round") {
+      ch.pending = false;
+      if (enough) stop_idle();
     } else if (t == "end") {
       ch.result = result_from_json(m.at("result"));
       ch.ended = true;

@@ -46,6 +46,7 @@ struct RoundsPlan {
   int worker = 0, workers = 1;
   std::function<int()> found;                               // distinct clauses found by all
   std::function<std::vector<std::string>()> found_clauses;  // ... found by other workers
+  std::function<void()> after_round;                        // a round (a run) ended
 };
 RunResult search_rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter,
                         const RoundsPlan& plan, bool& calls_spent);
