@@ -148,11 +148,11 @@ void CallCommand::run(const Model& generated, Sut& sut) const {
 
   std::vector<HttpResponse> answers;
   // Another worker's (or the lease probe's) list may show the new id before it is read here.
-  std::optional<SharedIds::Creating> in_flight;
-  if (sut.target->shared_ids() &&
+  const bool creates =
       std::any_of(call.op->effects.begin(), call.op->effects.end(),
-                  [](const spec::Effect& e) { return e.kind == spec::Effect::Kind::Create; }))
-    in_flight.emplace(*sut.target->shared_ids());
+                  [](const spec::Effect& e) { return e.kind == spec::Effect::Kind::Create; });
+  std::optional<SharedIds::Creating> in_flight;
+  if (creates && sut.target->shared_ids()) in_flight.emplace(*sut.target->shared_ids());
   if (call.variant == Call::Variant::ConcurrentReplay)
     answers = send_burst(*sut.target, req, std::max(2, sut.config->concurrency));
   else
@@ -170,6 +170,11 @@ void CallCommand::run(const Model& generated, Sut& sut) const {
     sut.mem.ids.push_back(*v.new_id);
     sut.target->created(*v.new_id, call.user);
   }
+  // Whatever the verdict (a replay that made a new session breaks idempotency), a session the
+  // create made is this run's: other workers' lists may show it, the sweep deletes it.
+  if (creates && d.kind == Decoded::Kind::Success && d.result.is_string() &&
+      (!v.new_id || *v.new_id != d.result.get<std::string>()))
+    sut.target->created(d.result.get<std::string>(), call.user);
   in_flight.reset();  // its id (if any) is in the table now
   while (sut.mem.ids.size() < post.instances.size())
     sut.mem.ids.push_back("");
