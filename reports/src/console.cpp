@@ -50,12 +50,8 @@ void write_failure(std::ostream& out, const spec::Spec& spec, const engine::Fail
         << f.diagnosis << ")\n  symptom:   " << f.symptom->clause
         << (f.symptom->operation.empty() ? "" : " (" + f.symptom->operation + ")") << ": expected "
         << f.symptom->expected << "; got " << f.symptom->actual << " at the last step\n";
-  if (!f.after.empty()) {
-    out << "  note: the sequence first violated";
-    for (const auto& a : f.after)
-      out << " " << a;
-    out << " (reported on its own); this violation may follow from it\n";
-  }
+  for (const auto& a : f.after)
+    out << "  note: " << after_note(a, info) << "\n";
   out << "  first failure after " << f.sequences_before << " passing sequences, "
       << f.calls_to_first << " calls, " << std::fixed << std::setprecision(2) << f.seconds_to_first
       << " s; minimal sequence (" << f.trace.size() << " steps, " << f.shrinks
@@ -122,6 +118,16 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
   for (const auto& f : r.failures)
     write_failure(out, spec, f, info, traces_dir);
   if (!r.failures.empty()) out << "  reproduce: " << info.reproduce << "\n";
+  const auto groups = group_by_cause(r);
+  const std::string causes = cause_summary(groups);
+  if (!causes.empty()) {
+    out << "\nBy cause (" << causes << "):\n";
+    for (const auto& g : groups) {
+      out << "  " << g.cause->violation.clause << "\n";
+      for (const auto* c : g.consequences)
+        out << "    then " << c->violation.clause << "\n";
+    }
+  }
   if (!r.ended_early.empty()) out << "\nThe run ended early: " << r.ended_early << "\n";
   if (r.interrupted)
     out << "\nINCOMPLETE: the run ended before its budget was spent; "
@@ -131,7 +137,8 @@ void write_console(std::ostream& out, const spec::Spec& spec, const engine::RunR
   else if (r.failures.empty() && failed == 0)
     out << "\nPASSED: no violations\n";
   else if (r.failures.size() > 1 || failed > static_cast<int>(r.failures.size()))
-    out << "\nFAILED: " << failed << " clauses violated\n";
+    out << "\nFAILED: " << failed << " clauses violated"
+        << (causes.empty() ? "" : " (" + causes + ")") << "\n";
 }
 
 void ConsoleReporter::run_started(const engine::RunStarted& e) {

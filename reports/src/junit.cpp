@@ -78,8 +78,7 @@ std::string details(const engine::Failure& failure, const spec::Clause* clause, 
   out << "expected: " << v.expected << "\nactual:   " << v.actual << "\n";
   out << "seed: " << f.seed << "\n";
   for (const auto& a : f.after)
-    out << "after: the sequence first violated " << a
-        << " (reported on its own); this violation may follow from it\n";
+    out << "after: " << after_note(a, info) << "\n";
   if (!reproduced) out << "did not reproduce: the clause passed when the sequence was replayed\n";
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f",

@@ -51,8 +51,7 @@ void write_failure(std::ostream& out, const engine::Failure& failure, const spec
   out << "- **Actual:** " << markdown_text(v.actual) << "\n";
   out << "- **Seed:** " << f.seed << "\n";
   for (const auto& a : f.after)
-    out << "- **After:** the sequence first violated " << markdown_code(a, false)
-        << " (reported on its own); this violation may follow from it\n";
+    out << "- **After:** " << after_note(a, info, "`", "`") << "\n";
   out << "- First failure after " << f.sequences_before << " passing sequences, "
       << f.calls_to_first << " calls, " << seconds(f.seconds_to_first) << " s; minimal sequence of "
       << f.trace.size() << " steps (" << f.shrinks << " shrink steps):\n\n";
@@ -154,6 +153,17 @@ void write_markdown(std::ostream& out, const spec::Spec& spec, const engine::Run
     for (std::size_t i = 0; i < r.failures.size(); ++i)
       out << (i ? ", " : "") << markdown_code(r.failures[i].violation.clause, false);
     out << ". ";
+    const auto groups = group_by_cause(r);
+    if (std::string causes = cause_summary(groups); !causes.empty()) {
+      out << "By cause (" << causes << "):";
+      for (std::size_t i = 0; i < groups.size(); ++i) {
+        out << (i ? "; " : " ") << markdown_code(groups[i].cause->violation.clause, false);
+        for (std::size_t k = 0; k < groups[i].consequences.size(); ++k)
+          out << (k ? ", " : " then ")
+              << markdown_code(groups[i].consequences[k]->violation.clause, false);
+      }
+      out << ". ";
+    }
   } else if (failed == 0) {
     out << "No violations" << (r.interrupted ? " before the run was interrupted" : "") << ". ";
   }

@@ -43,6 +43,45 @@ std::string clause_status(const spec::Clause& clause, const engine::RunResult& r
   return v.status;
 }
 
+std::vector<FailureGroup> group_by_cause(const engine::RunResult& result) {
+  std::vector<FailureGroup> groups;
+  auto group_of = [&](const std::string& clause) -> FailureGroup* {
+    for (auto& g : groups)
+      if (g.cause->violation.clause == clause) return &g;
+    return nullptr;
+  };
+  for (const auto& f : result.failures)
+    if (f.after.empty()) groups.push_back({&f, {}});
+  for (const auto& f : result.failures) {
+    if (f.after.empty()) continue;
+    FailureGroup* g = nullptr;
+    for (const auto& a : f.after)
+      if ((g = group_of(a))) break;
+    if (g)
+      g->consequences.push_back(&f);
+    else
+      groups.push_back({&f, {}});
+  }
+  return groups;
+}
+
+std::string after_note(const std::string& clause, const RunInfo& info, const std::string& code_open,
+                       const std::string& code_close) {
+  return "the sequence first violated " + code_open + clause + code_close +
+         (info.excluded.count(clause) ? " (left out of this run)" : " (reported on its own)") +
+         "; this violation may follow from it";
+}
+
+std::string cause_summary(const std::vector<FailureGroup>& groups) {
+  std::size_t following = 0;
+  for (const auto& g : groups)
+    following += g.consequences.size();
+  if (following == 0) return "";
+  return std::to_string(groups.size()) +
+         (groups.size() == 1 ? " independent cause; " : " independent causes; ") +
+         std::to_string(following) + " may follow from " + (groups.size() == 1 ? "it" : "them");
+}
+
 std::string verdict_word(const engine::RunResult& result) {
   if (result.interrupted) return "INCOMPLETE";
   if (result.aborted) return "ABORTED";

@@ -65,6 +65,39 @@ BOOST_AUTO_TEST_CASE(each_failure_has_its_own_section_in_every_report) {
   BOOST_TEST(out.markdown.find("**After:**") != std::string::npos);
 }
 
+// Failures are grouped under the clause they may follow from, in the console and the
+// Markdown summary; the verdict line counts the independent causes.
+BOOST_AUTO_TEST_CASE(failures_are_grouped_by_cause) {
+  auto r = two_failures();
+  engine::Failure third = r.failures.front();
+  third.violation.clause = "keep_alive.requires_active";
+  third.after = {"cancel.sets_canceled"};  // no failure of its own: a cause of its own
+  r.failures.push_back(third);
+  auto groups = reports::group_by_cause(r);
+  BOOST_REQUIRE(groups.size() == 2u);
+  BOOST_TEST(groups[0].cause->violation.clause == "delete.removes");
+  BOOST_REQUIRE(groups[0].consequences.size() == 1u);
+  BOOST_TEST(groups[0].consequences[0]->violation.clause == "list.owner_only");
+  BOOST_TEST(groups[1].cause->violation.clause == "keep_alive.requires_active");
+  BOOST_TEST(reports::cause_summary(groups) == "2 independent causes; 1 may follow from them");
+  auto out = render(r, fixtures::passing_info());
+  BOOST_TEST(out.console.find("By cause (2 independent causes; 1 may follow from them):\n"
+                              "  delete.removes\n    then list.owner_only\n"
+                              "  keep_alive.requires_active\n") != std::string::npos,
+             out.console);
+  BOOST_TEST(out.console.find("(2 independent causes; 1 may follow from them)\n") !=
+             std::string::npos);
+  BOOST_TEST(out.markdown.find("`delete.removes` then `list.owner_only`") != std::string::npos);
+  // Independent failures only: no grouping said.
+  auto single = reports::group_by_cause(fixtures::failing_run());
+  BOOST_TEST(reports::cause_summary(single).empty());
+  // A clause left out of the run is not "reported on its own".
+  auto info = fixtures::passing_info();
+  info.excluded["cancel.sets_canceled"] = "excluded by --exclude";
+  BOOST_TEST(reports::after_note("cancel.sets_canceled", info).find("(left out of this run)") !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(a_clause_violated_without_a_minimal_sequence_is_never_passed) {
   auto r = fixtures::failing_run();
   r.coverage.violations["list.owner_only"] = 2;  // seen while shrinking delete.removes

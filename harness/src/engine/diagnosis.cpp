@@ -1,6 +1,7 @@
 // Blame the first divergence: a failure's minimal sequence replayed with read-backs.
 #include "conformance/engine/diagnosis.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "conformance/engine/cleanup.hpp"
@@ -148,6 +149,12 @@ std::optional<Diagnosis> diagnose(const RunConfig& given, const Failure& failure
       break;
     }
   }
+  if (out)
+    for (const auto& s : sut.trace)
+      for (const auto& v : s.violations)
+        if (config.tolerated.count(v.clause) && v.clause != out->violation.clause &&
+            std::find(out->earlier.begin(), out->earlier.end(), v.clause) == out->earlier.end())
+          out->earlier.push_back(v.clause);
   if (!rec.aborted) target.sweep();
   return out;
 }
@@ -167,6 +174,10 @@ void diagnose_failure(const RunConfig& config, Failure& failure) {
     return;  // the target is gone (or the trace cannot be replayed): the failure stands
   }
   if (!d) return;
+  for (const auto& c : d->earlier)
+    if (c != failure.violation.clause &&
+        std::find(failure.after.begin(), failure.after.end(), c) == failure.after.end())
+      failure.after.push_back(c);
   bool same = d->violation.clause == failure.violation.clause &&
               d->step == static_cast<int>(failure.trace.size());
   if (same) return;

@@ -38,6 +38,23 @@ engine::Failure failure_of(const engine::RunConfig& cfg, const std::vector<json>
   return *r.failure;
 }
 
+engine::RunConfig config_of(const cli::EmbeddedMock& mock) {
+  engine::RunConfig cfg;
+  cfg.spec = &shipped();
+  cfg.profile = mock.profile;
+  return cfg;
+}
+
+// create, cancel, keep_alive of one session.
+std::vector<json> create_cancel_keep_alive(const cli::EmbeddedMock& mock) {
+  json item = {{"library_item_id", mock.profile.instances_of("LibraryItem").at(0).id}};
+  return {engine::call_to_json(call("DownloadSession.create", 0, {{"create_spec", value(item)}})),
+          engine::call_to_json(
+              call("DownloadSession.cancel", 0, {{"download_session_id", instance(0)}})),
+          engine::call_to_json(
+              call("DownloadSession.keep_alive", 0, {{"download_session_id", instance(0)}}))};
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(engine_diagnosis)
@@ -46,16 +63,8 @@ BOOST_AUTO_TEST_SUITE(engine_diagnosis)
 // where the run noticed. The read-back after the cancel shows the first divergence.
 BOOST_AUTO_TEST_CASE(a_cancel_that_does_not_cancel_is_blamed_on_the_cancel_not_the_next_call) {
   auto mock = cli::start_embedded_mock({"cancel-stays-active"});
-  engine::RunConfig cfg;
-  cfg.spec = &shipped();
-  cfg.profile = mock.profile;
-  json item = {{"library_item_id", mock.profile.instances_of("LibraryItem").at(0).id}};
-  std::vector<json> cmds = {
-      engine::call_to_json(call("DownloadSession.create", 0, {{"create_spec", value(item)}})),
-      engine::call_to_json(
-          call("DownloadSession.cancel", 0, {{"download_session_id", instance(0)}})),
-      engine::call_to_json(
-          call("DownloadSession.keep_alive", 0, {{"download_session_id", instance(0)}}))};
+  engine::RunConfig cfg = config_of(mock);
+  const std::vector<json> cmds = create_cancel_keep_alive(mock);
   engine::Failure f = failure_of(cfg, cmds);
   BOOST_TEST(f.violation.clause != "cancel.sets_canceled", "the symptom is already the cause");
   auto d = engine::diagnose(cfg, f);
@@ -67,6 +76,27 @@ BOOST_AUTO_TEST_CASE(a_cancel_that_does_not_cancel_is_blamed_on_the_cancel_not_t
   BOOST_REQUIRE(f.symptom);
   BOOST_TEST(f.symptom->clause != "cancel.sets_canceled");
   BOOST_TEST(f.diagnosed_step == 2);
+}
+
+// Keep going: the cause (cancel.sets_canceled) was found first, so it is tolerated; the
+// keep_alive's failure is its own clause, but the read-backs show the tolerated cause
+// first: the failure is marked as following from it (grouped under it in the reports).
+BOOST_AUTO_TEST_CASE(a_failure_after_a_tolerated_cause_is_marked_as_following_from_it) {
+  auto mock = cli::start_embedded_mock({"cancel-stays-active"});
+  engine::RunConfig cfg = config_of(mock);
+  cfg.tolerated = {"cancel.sets_canceled"};
+  const std::vector<json> cmds = create_cancel_keep_alive(mock);
+  engine::Failure f = failure_of(cfg, cmds);
+  BOOST_TEST(f.after.empty(), "the sequence itself never reads the state back");
+  const std::string own = f.violation.clause;
+  engine::diagnose_failure(cfg, f);
+  BOOST_TEST(f.violation.clause == own, "a tolerated clause is not blamed a second time");
+  BOOST_TEST((f.after == std::vector<std::string>{"cancel.sets_canceled"}));
+  // Not tolerated: no "after", the cause itself is blamed (the case above).
+  cfg.tolerated.clear();
+  engine::Failure g = failure_of(cfg, cmds);
+  engine::diagnose_failure(cfg, g);
+  BOOST_TEST(g.after.empty());
 }
 
 // A session that vanishes at half its timeout, met by a File.prepare of a known file: gone

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "conformance/engine/run.hpp"
 
@@ -14,6 +15,9 @@ struct Diagnosis {
   int step = 0;         // 1-based step of the minimal sequence after which it diverged
   Violation violation;  // the clause broken there
   std::string detail;   // how it showed ("read back after step 2 with ...")
+  // Tolerated clauses (already found, or left out of the run) that the replay, read-backs
+  // included, violated before it diverged: the failure may follow from them.
+  std::vector<std::string> earlier;
 };
 
 // Replays `failure`'s minimal sequence on a fresh connection with read-backs. Returns the
@@ -25,7 +29,9 @@ std::optional<Diagnosis> diagnose(const RunConfig& config, const Failure& failur
 
 // Runs diagnose() and, when it names another clause or an earlier step than the failing
 // call, records it in `failure` (symptom, diagnosed_step, diagnosis; violation becomes the
-// diagnosed one). A target gone meanwhile leaves the failure as it is.
+// diagnosed one), and adds the tolerated clauses the replay broke first to
+// `failure.after` (a violation that follows from a clause found before is grouped
+// under it: reports' group_by_cause). A target gone meanwhile leaves the failure as it is.
 void diagnose_failure(const RunConfig& config, Failure& failure);
 
 }  // namespace conformance::engine

@@ -46,6 +46,26 @@ std::string clause_status(const spec::Clause& clause, const engine::RunResult& r
                           const RunInfo& info, std::string* reason = nullptr,
                           const std::vector<engine::Failure>* flaky = nullptr);
 
+// The failures by cause. A failure whose minimal sequence first broke clauses found
+// before (Failure::after) may follow from them: it is listed under the first of them
+// that has a failure of its own; every other failure is a cause of its own. In the
+// run's order.
+struct FailureGroup {
+  const engine::Failure* cause = nullptr;
+  std::vector<const engine::Failure*> consequences;
+};
+std::vector<FailureGroup> group_by_cause(const engine::RunResult& result);
+
+// Why a failure may follow from `clause` (one of Failure::after): "the sequence first
+// violated X (reported on its own); this violation may follow from it", or, for a clause
+// left out of the run, "(left out of this run)". `code` formats the clause id.
+std::string after_note(const std::string& clause, const RunInfo& info,
+                       const std::string& code_open = "", const std::string& code_close = "");
+
+// "N independent causes; M may follow from them" when some failure may follow from
+// another, "" otherwise.
+std::string cause_summary(const std::vector<FailureGroup>& groups);
+
 // The run's verdict in one word: PASSED, FAILED, INCOMPLETE (interrupted: never
 // passed, whatever it found), ABORTED (stopped at a transport error).
 std::string verdict_word(const engine::RunResult& result);
