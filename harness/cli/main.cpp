@@ -376,7 +376,16 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   if (preflight) return preflight;
   if (!o.seed_given) o.seed = std::random_device{}() * 4294967296ULL + std::random_device{}();
   // Workers: 1 on a reset target (the embedded mock, reproducible), else the URL default.
-  if (o.workers == 0) o.workers = target.profile.virtual_clock() ? 1 : engine::kDefaultUrlWorkers;
+  // With --on-transport-error abort nothing may be sent after the first transport error, which
+  // workers running at once cannot promise: one sequence at a time.
+  const bool abort = o.on_transport_error == "abort";
+  if (o.workers == 0)
+    o.workers = target.profile.virtual_clock() || abort ? 1 : engine::kDefaultUrlWorkers;
+  if (o.workers > 1 && abort)
+    throw UsageError("--workers " + std::to_string(o.workers) +
+                     " with --on-transport-error abort: nothing may be sent after the first "
+                     "transport error, which workers running at once cannot promise; use "
+                     "--workers 1");
   if (o.workers > 1 && target.profile.virtual_clock() && o.target != "mock")
     throw UsageError("--workers " + std::to_string(o.workers) + ": the target " + o.target +
                      " is reset between sequences (its profile has a clock_control), so "
