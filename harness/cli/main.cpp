@@ -591,8 +591,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     cmd->add_option("--workers", o.workers,
                     "sequences at once, each in a process of its own with its own connections "
-                    "(1 to 64; default: 1 on the embedded mock or a target with clock control, "
-                    "4 on a URL target without; see README, Workers)")
+                    "(1 to 64; default: 1 on the embedded mock, a target with clock control or "
+                    "with --on-transport-error abort, else 4; see README, Workers)")
         ->check(CLI::Range(1, 64));
     cmd->add_flag("--delete-preexisting", o.delete_preexisting,
                   "without clock control, also delete the sessions the profile's users had "
