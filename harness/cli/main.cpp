@@ -23,6 +23,7 @@
 #include "conformance/engine/preflight.hpp"
 #include "conformance/engine/selection.hpp"
 #include "conformance/engine/target.hpp"
+#include "conformance/engine/workers.hpp"
 #include "conformance/reports/console.hpp"
 #include "conformance/reports/dot.hpp"
 #include "conformance/reports/junit.hpp"
@@ -107,6 +108,7 @@ struct RunOptions {
   bool parallel = false;      // parallel cases checked for linearizability (parallel.hpp)
   int branches = 3;           // --parallel: at most this many branches per case
   long check_bound = 200000;  // --parallel: model steps before a history is "not checked"
+  int workers = 0;            // sequences at once (0 = the default: 1 on a reset target, else 4)
 };
 
 std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
@@ -131,6 +133,7 @@ std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
   if (o.parallel)
     cmd << " --parallel" << (o.branches != 3 ? " --branches " + std::to_string(o.branches) : "");
   cmd << " --seed " << seed << " --sequences " << o.sequences << " --max-steps " << o.max_steps;
+  if (o.workers > 1) cmd << " --workers " << o.workers;
   return cmd.str();
 }
 
@@ -358,6 +361,7 @@ std::string budget_of(const RunOptions& o, double duration_s) {
     b << "; stops after " << o.max_failures << " failing clauses";
   else
     b << "; keeps going after failures";
+  if (o.workers > 1) b << "; " << o.workers << " workers at once";
   return b.str();
 }
 
@@ -375,6 +379,11 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
     if (!o.regressions.empty())
       throw UsageError("--regressions replays sequences; it cannot be combined with --parallel");
     if (o.min_coverage) throw UsageError("--min-coverage cannot be combined with --parallel");
+    if (o.workers > 1)
+      throw UsageError(
+          "--workers cannot be combined with --parallel (a parallel case runs its branches at "
+          "once already; docs/parallel.md)");
+    o.workers = 1;
     if (o.on_transport_error != "finding")
       throw UsageError(
           "--on-transport-error abort cannot be combined with --parallel (a call "
@@ -388,6 +397,21 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   setup_target(target, spec, o, &preflight);
   if (preflight) return preflight;
   if (!o.seed_given) o.seed = std::random_device{}() * 4294967296ULL + std::random_device{}();
+  // Workers: 1 on a reset target (the embedded mock, reproducible), else the URL default.
+  // With --on-transport-error abort nothing may be sent after the first transport error, which
+  // workers running at once cannot promise: one sequence at a time.
+  const bool abort = o.on_transport_error == "abort";
+  if (o.workers == 0)
+    o.workers = target.profile.virtual_clock() || abort ? 1 : engine::kDefaultUrlWorkers;
+  if (o.workers > 1 && abort)
+    throw UsageError("--workers " + std::to_string(o.workers) +
+                     " with --on-transport-error abort: nothing may be sent after the first "
+                     "transport error, which workers running at once cannot promise; use "
+                     "--workers 1");
+  if (o.workers > 1 && target.profile.virtual_clock() && o.target != "mock")
+    throw UsageError("--workers " + std::to_string(o.workers) + ": the target " + o.target +
+                     " is reset between sequences (its profile has a clock_control), so "
+                     "workers would reset each other's sessions; use --workers 1");
   reports::RunInfo info = run_info(o, spec, target.profile);
   info.budget = budget_of(o, duration_s);
 
@@ -399,6 +423,21 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   campaign.max_calls = o.max_calls;
   campaign.min_coverage = o.min_coverage;
   campaign.max_failures = o.exit_first ? 1 : o.max_failures;
+  campaign.workers = o.workers;
+  // On the embedded mock each worker starts a mock of its own (it is reset between
+  // sequences): the same faults and variants, a port of its own.
+  if (o.target == "mock" && o.workers > 1)
+    campaign.worker_setup = [faults = o.faults, variants = o.variants,
+                             delay = o.mock_prepare_delay](engine::RunConfig& cfg, int) {
+      dsmock::Options parsed;
+      for (const auto& v : variants)
+        dsmock::add_variant(parsed, v);
+      // Lives as long as the worker process (which ends with _exit).
+      auto* own = new cli::EmbeddedMock(
+          cli::start_embedded_mock({faults.begin(), faults.end()}, "api", delay, parsed.variants));
+      cfg.profile.url = own->profile.url;
+      cfg.profile.clock_control = own->profile.clock_control;
+    };
 
   // Reporters, in the order they hear each event.
   engine::MultiReporter reporters;
@@ -591,6 +630,11 @@ int main(int argc, char** argv) {
                     "failed)")
         ->check(CLI::Range(1L, 100000000L))
         ->capture_default_str();
+    cmd->add_option("--workers", o.workers,
+                    "sequences at once, each in a process of its own with its own connections "
+                    "(1 to 64; default: 1 on the embedded mock, a target with clock control or "
+                    "with --on-transport-error abort, else 4; see README, Workers)")
+        ->check(CLI::Range(1, 64));
     cmd->add_flag("--delete-preexisting", o.delete_preexisting,
                   "without clock control, also delete the sessions the profile's users had "
                   "before the run (by default they are checked and left alone)");

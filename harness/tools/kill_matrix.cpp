@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "conformance/engine/runner.hpp"
+#include "conformance/engine/workers.hpp"
 #include "conformance/spec/loader.hpp"
 #include "embedded_mock.hpp"
 #include "mutants.hpp"
@@ -149,6 +150,11 @@ int main(int argc, char** argv) {
                  "no clock control (no reset between sequences, real waits), instead of the "
                  "embedded mock's virtual clock")
       ->check(CLI::Range(0.5, 600.0));
+  int workers = 0;
+  app.add_option("--workers", workers,
+                 "sequences at once (conformance --workers; default: 1, and with --wall-clock "
+                 "the URL default, 4)")
+      ->check(CLI::Range(1, 64));
   app.add_option("--fault", only, "only these faults (repeatable; default: all)");
   app.add_option("--sequences", s.sequences, "passing sequences per run (the run's budget)")
       ->capture_default_str()
@@ -163,6 +169,12 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   s.shrink = !no_shrink;
+  s.workers = workers > 0 ? workers : s.wall_clock_timeout > 0 ? engine::kDefaultUrlWorkers : 1;
+  if (s.workers > 1 && s.wall_clock_timeout <= 0) {
+    std::cerr << "conformance-kill-matrix: --workers goes with --wall-clock (the embedded mock "
+                 "with clock control runs one sequence at a time here)\n";
+    return 2;
+  }
 
   std::optional<spec::Spec> loaded;
   try {
@@ -294,7 +306,9 @@ int main(int argc, char** argv) {
        << (s.wall_clock_timeout > 0
                ? ", against the mock on the wall clock with a " + fmt(s.wall_clock_timeout, 1) +
                      " s session timeout and no clock control (no reset: the harness cleans up "
-                     "after itself between sequences; time steps are real waits)"
+                     "after itself between sequences; time steps are real waits), " +
+                     std::to_string(s.workers) + " worker" + (s.workers > 1 ? "s" : "") +
+                     " (`--workers`: sequences at once)"
                : "")
        << ". A mutant is **killed** when the run fails and "
           "names the fault's clause (for a pair, either fault's clause).\n\n"

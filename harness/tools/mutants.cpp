@@ -30,6 +30,7 @@ MutantOutcome run_mutant(const spec::Spec& spec, const MutantRunSettings& s,
   c.run.max_steps = s.max_steps;
   c.run.shrink = s.shrink;
   c.run.shrink_budget_s = s.shrink_budget;
+  c.workers = s.workers;
   engine::MultiReporter none;
   auto start = std::chrono::steady_clock::now();
   auto campaign = engine::run_campaign(c, none);

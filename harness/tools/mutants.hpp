@@ -22,6 +22,7 @@ struct MutantRunSettings {
   // > 0: the mock on the wall clock with this session timeout, and no clock control (no
   // reset: cleanup between sequences, real waits), as a mock started apart would be.
   double wall_clock_timeout = 0;
+  int workers = 1;  // sequences at once (--workers); > 1 only on the wall clock
 };
 
 // One run of one mutant (or of the clean mock) on one binding and seed.

@@ -20,8 +20,15 @@ std::vector<HttpResponse> send_burst(Target& target, const HttpRequest& request,
 
 void check_burst(Sut& sut, const Call& call, const Model& pre, const HttpRequest& req,
                  const std::vector<HttpResponse>& answers, CallVerdict& v) {
-  if (!v.violations.empty() || !v.new_id) return;
   const auto& binding = sut.target->binding();
+  // Every session the burst made is this run's, whatever the verdict: other workers' lists
+  // may show it, and the sweep deletes it.
+  for (std::size_t i = 1; i < answers.size(); ++i) {
+    Decoded di = decode(*pre.spec, binding, *call.op, answers[i]);
+    if (di.kind == Decoded::Kind::Success && di.result.is_string())
+      sut.target->created(di.result.get<std::string>(), call.user);
+  }
+  if (!v.violations.empty() || !v.new_id) return;
   for (std::size_t i = 1; i < answers.size(); ++i) {
     Decoded di = decode(*pre.spec, binding, *call.op, answers[i]);
     std::string got = di.kind == Decoded::Kind::Success && di.result.is_string()

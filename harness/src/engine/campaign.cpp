@@ -10,6 +10,7 @@
 #include "conformance/engine/lease_probe.hpp"
 #include "conformance/engine/recorder.hpp"
 #include "conformance/engine/replay.hpp"
+#include "conformance/engine/workers.hpp"
 
 namespace conformance::engine {
 
@@ -70,34 +71,40 @@ Failure campaign_relative(Failure f, const RunResult& before, double search_star
   return f;
 }
 
+}  // namespace
+
 // Searches: ordinary runs of seed, seed+1, ... The first ends at its first failure (or
 // when its sequences passed); unless max_failures distinct clauses have failed, the
 // next starts, tolerating the clauses found so far (a sequence that violates one goes
 // on and fails only on another clause), until the budget is spent: the run's
 // passing sequences, or (with a time budget) the duration, rounds after rounds, so
 // that sequence lengths keep growing within each round as in a normal run.
-RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) {
-  auto started = Clock::now();
+// A worker (plan.workers > 1) runs rounds seed + i*workers + worker, its share of the
+// passing sequences, and no checkpoints (its parent writes them).
+RunResult search_rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter,
+                        const RoundsPlan& plan, bool& calls_spent) {
+  const auto started = plan.started;
   const bool timed = c.duration_s > 0;
-  bool calls_spent = false;
   RunResult total;
   total.seed = cfg.seed;
-  int remaining = cfg.sequences;  // passing sequences still wanted (untimed)
-  // One lease probe for every search (started by the first): a long session timeout needs
-  // longer than a round.
-  auto probe = std::make_shared<LeaseProbe>(cfg, std::make_shared<SharedIds>());
-  cfg.lease_probe = probe;
+  // Passing sequences still wanted (untimed): a worker's share.
+  int remaining = cfg.sequences / plan.workers + (plan.worker < cfg.sequences % plan.workers);
   auto last_checkpoint = started;
+  auto found = [&] { return plan.found ? plan.found() : static_cast<int>(total.failures.size()); };
   for (std::uint64_t i = 0; !*cfg.stop; ++i) {
     if (timed && since(started) >= c.duration_s) break;
     if (!timed && i > 0 && remaining <= 0) break;
     RoundReporter round(reporter, c, *cfg.stop, started, total, calls_spent);
     RunConfig rc = cfg;
-    rc.seed = cfg.seed + i;
+    rc.seed = cfg.seed + i * static_cast<std::uint64_t>(plan.workers) +
+              static_cast<std::uint64_t>(plan.worker);
     rc.events = &round;
     if (!timed) rc.sequences = remaining;
     for (const auto& f : total.failures)
       rc.tolerated.insert(f.violation.clause);
+    if (plan.found_clauses)
+      for (const auto& clause : plan.found_clauses())
+        rc.tolerated.insert(clause);
     double search_started_s = since(started);
     RunResult r;
     try {
@@ -113,16 +120,17 @@ RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) 
     merge(total.coverage, r.coverage);
     total.sequences += r.sequences;
     total.calls += r.calls;
+    if (plan.after_round) plan.after_round();
     if (!timed) remaining -= r.failures.empty() ? r.sequences : r.failures.front().sequences_before;
     if (r.aborted ||
         (!r.failures.empty() && r.failures.front().violation.clause == "harness.internal")) {
       total.aborted = r.aborted;
       break;
     }
-    if (probe->failed()) break;  // its failure is taken below
-    if (c.max_failures > 0 && static_cast<int>(total.failures.size()) >= c.max_failures) break;
+    if (cfg.lease_probe && cfg.lease_probe->failed()) break;  // its failure is taken after
+    if (c.max_failures > 0 && found() >= c.max_failures) break;
     if (!timed && r.failures.empty()) break;  // its sequences passed: the budget is spent
-    if (timed && since(last_checkpoint) >= c.checkpoint_every_s) {
+    if (plan.workers == 1 && timed && since(last_checkpoint) >= c.checkpoint_every_s) {
       last_checkpoint = Clock::now();
       RunResult partial = total;
       partial.seconds = since(started);
@@ -131,17 +139,22 @@ RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) 
       reporter.checkpoint({partial});
     }
   }
+  return total;
+}
+
+void finish_searches(const CampaignConfig& c, RunConfig& cfg, RunResult& total, LeaseProbe& probe,
+                     Clock::time_point started, bool calls_spent, bool stopped) {
+  const bool timed = c.duration_s > 0;
   // A short lease (a probe cycle of 10 s or less) is checked once even by a short run.
-  if (total.failures.empty() && !total.aborted && !*cfg.stop) probe->await_first_cycle(10);
+  if (total.failures.empty() && !total.aborted && !stopped) probe.await_first_cycle(10);
   cfg.lease_probe.reset();
-  probe->stop();
-  merge(total.coverage, probe->coverage());
-  total.lease_probes = probe->summary();
-  if (probe->failure() && !total.failure_of(probe->failure()->violation.clause)) {
-    total.failures.push_back(*probe->failure());
+  probe.stop();
+  merge(total.coverage, probe.coverage());
+  total.lease_probes = probe.summary();
+  if (probe.failure() && !total.failure_of(probe.failure()->violation.clause)) {
+    total.failures.push_back(*probe.failure());
     diagnose_failure(cfg, total.failures.back());
   }
-
   total.seconds = since(started);
   total.passed = total.failures.empty();
   // A timed run is reproduced from the round of its first failure.
@@ -149,9 +162,25 @@ RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) 
   // Stopped before the budget was spent (Ctrl-C, SIGTERM): the run is incomplete.
   bool failures_spent =
       c.max_failures > 0 && static_cast<int>(total.failures.size()) >= c.max_failures;
-  total.interrupted = (*cfg.stop && !calls_spent && !failures_spent && !total.aborted &&
+  total.interrupted = (stopped && !calls_spent && !failures_spent && !total.aborted &&
                        (!timed || total.seconds < c.duration_s)) ||
                       !total.ended_early.empty();
+}
+
+namespace {
+
+RunResult searches(const CampaignConfig& c, RunConfig& cfg, Reporter& reporter) {
+  RoundsPlan plan;
+  plan.started = Clock::now();
+  if (!cfg.shared_ids) cfg.shared_ids = std::make_shared<SharedIds>();
+  if (c.workers > 1) return worker_searches(c, cfg, reporter, plan.started);
+  bool calls_spent = false;
+  // One lease probe for every search (started by the first): a long session timeout needs
+  // longer than a round.
+  auto probe = std::make_shared<LeaseProbe>(cfg, cfg.shared_ids);
+  cfg.lease_probe = probe;
+  RunResult total = search_rounds(c, cfg, reporter, plan, calls_spent);
+  finish_searches(c, cfg, total, *probe, plan.started, calls_spent, *cfg.stop);
   return total;
 }
 
@@ -164,7 +193,7 @@ void recheck(const RunConfig& cfg, CampaignResult& out, Reporter& reporter) {
   if (result.aborted || result.interrupted || out.internal_error()) return;
   std::vector<Failure> kept;
   for (auto& f : result.failures) {
-    if (f.trace.empty()) {
+    if (f.trace.empty() || f.preexisting) {
       kept.push_back(std::move(f));
       continue;
     }

@@ -365,6 +365,7 @@ void check_id_list(Ctx& c, const json& result) {
     int concurrent = it == index_of.end() && stray == c.mem.strays.end() && c.mem.concurrent
                          ? c.mem.concurrent->owner(id)
                          : -1;
+    if (concurrent == SharedIds::kUnknown) continue;  // the table overflowed: cannot tell
     if (concurrent >= 0) {
       if (concurrent != c.call.user)
         c.violate(ret.owner_clause ? &*ret.owner_clause : complete,

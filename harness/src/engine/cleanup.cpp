@@ -74,12 +74,14 @@ class Probe {
 
   void violate(const spec::Clause* clause, const Operation& op, const std::string& expected,
                const std::string& actual) {
-    if (found_ || !clause) return;
+    // A clause already found (a campaign's later rounds) is not found again here.
+    if (found_ || !clause || config_.tolerated.count(clause->id)) return;
     Violation v{clause->id, op.full_name, expected, actual};
     steps_.back().violations.push_back(v);
     Failure f;
     f.violation = v;
     f.seed = config_.seed;
+    f.preexisting = true;
     found_ = std::move(f);
   }
 

@@ -1,7 +1,10 @@
 // The commands: a call sent and judged, time passing.
 #include "conformance/engine/commands.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <optional>
 #include <random>
 
 #include "conformance/engine/burst.hpp"
@@ -16,10 +19,19 @@ using nlohmann::json;
 
 namespace {
 
+// Unique per sequence, across the worker processes too: a worker forked from a process that
+// already drew nonces gets a copy of its generator, so the generator is reseeded in each new
+// process, and the process id (unique among the live workers) is part of the nonce.
 std::string random_nonce() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx-", static_cast<unsigned long long>(rng()));
+  thread_local pid_t drawn_in = getpid();
+  if (getpid() != drawn_in) {
+    drawn_in = getpid();
+    rng.seed(std::random_device{}());
+  }
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llx-%x-", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned>(drawn_in));
   return buf;
 }
 
@@ -67,7 +79,9 @@ const Violation* failing_violation(const RunConfig& config, const std::vector<Vi
   if (vs.empty()) return nullptr;
   if (no_answer && config.on_transport_error == OnTransportError::abort) return &vs.front();
   for (const auto& v : vs)
-    if (!config.tolerated.count(v.clause)) return &v;
+    if (!config.tolerated.count(v.clause) &&
+        !(config.also_tolerated && config.also_tolerated(v.clause)))
+      return &v;
   return nullptr;
 }
 
@@ -133,6 +147,12 @@ void CallCommand::run(const Model& generated, Sut& sut) const {
                                                           : " [" + to_string(call.variant) + "]")];
 
   std::vector<HttpResponse> answers;
+  // Another worker's (or the lease probe's) list may show the new id before it is read here.
+  const bool creates =
+      std::any_of(call.op->effects.begin(), call.op->effects.end(),
+                  [](const spec::Effect& e) { return e.kind == spec::Effect::Kind::Create; });
+  std::optional<SharedIds::Creating> in_flight;
+  if (creates && sut.target->shared_ids()) in_flight.emplace(*sut.target->shared_ids());
   if (call.variant == Call::Variant::ConcurrentReplay)
     answers = send_burst(*sut.target, req, std::max(2, sut.config->concurrency));
   else
@@ -150,6 +170,12 @@ void CallCommand::run(const Model& generated, Sut& sut) const {
     sut.mem.ids.push_back(*v.new_id);
     sut.target->created(*v.new_id, call.user);
   }
+  // Whatever the verdict (a replay that made a new session breaks idempotency), a session the
+  // create made is this run's: other workers' lists may show it, the sweep deletes it.
+  if (creates && d.kind == Decoded::Kind::Success && d.result.is_string() &&
+      (!v.new_id || *v.new_id != d.result.get<std::string>()))
+    sut.target->created(d.result.get<std::string>(), call.user);
+  in_flight.reset();  // its id (if any) is in the table now
   while (sut.mem.ids.size() < post.instances.size())
     sut.mem.ids.push_back("");
   remember(sut.mem, post, call, d);

@@ -64,7 +64,8 @@ RunResult run(const RunConfig& config) {
   // check), by the run's own probe or by one that outlives it (a fuzz's rounds).
   std::shared_ptr<LeaseProbe> owned;
   if (!config.lease_probe)
-    owned = std::make_shared<LeaseProbe>(config, std::make_shared<SharedIds>());
+    owned = std::make_shared<LeaseProbe>(
+        config, config.shared_ids ? config.shared_ids : std::make_shared<SharedIds>());
   LeaseProbe& probe = config.lease_probe ? *config.lease_probe : *owned;
   target.share_ids(probe.ids());
   Recorder rec;
@@ -128,7 +129,7 @@ RunResult run(const RunConfig& config) {
   };
 
   // Without a reset: the instances there before the run are checked first.
-  if (auto f = check_preexisting(target, config)) {
+  if (auto f = config.preexisting ? std::nullopt : check_preexisting(target, config)) {
     if (config.events) config.events->failure_found({*f});
     RunResult out;
     out.seed = config.seed;

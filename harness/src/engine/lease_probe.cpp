@@ -18,7 +18,8 @@ LeaseProbe::LeaseProbe(const RunConfig& config, std::shared_ptr<SharedIds> ids)
   config_.on_exchange = nullptr;
   // Not with --on-transport-error abort: nothing may be sent after the first transport error,
   // which a prober in the background cannot promise.
-  if (config_.profile.virtual_clock() || config_.on_transport_error == OnTransportError::abort)
+  if (config_.profile.virtual_clock() || config_.on_transport_error == OnTransportError::abort ||
+      !config_.lease_probes)
     return;
   const spec::Spec& spec = *config_.spec;
   for (const auto& [_, r] : spec.resources)

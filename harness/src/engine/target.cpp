@@ -103,6 +103,12 @@ std::int64_t Target::server_clock_ms() {
 void Target::survey() {
   if (surveyed_ || resets()) return;
   surveyed_ = true;
+  if (given_) {  // surveyed once for every worker, before they were forked
+    listed_by_ = *given_;
+    for (const auto& [id, users] : listed_by_)
+      if (!users.empty()) preexisting_.emplace(id, users.front());
+    return;
+  }
   CleanupRoles roles = cleanup_roles(spec_);
   if (!roles.lister) return;
   for (std::size_t u = 0; u < tokens_.size(); ++u) {
@@ -111,7 +117,7 @@ void Target::survey() {
     if (d.kind != Decoded::Kind::Success || !d.result.is_array()) continue;
     for (const auto& id : d.result) {
       // Not pre-existing: a concurrent lease probe's.
-      if (!id.is_string() || (shared_ && shared_->owner(id.get<std::string>()) >= 0)) continue;
+      if (!id.is_string() || (shared_ && shared_->owner(id.get<std::string>()) != -1)) continue;
       preexisting_.emplace(id.get<std::string>(), static_cast<int>(u));
       listed_by_[id.get<std::string>()].push_back(static_cast<int>(u));
     }
@@ -163,6 +169,9 @@ Target open_target(const RunConfig& config) {
   target.connect();
   target.set_observer(config.on_exchange);
   target.set_stop(config.stop);
+  target.set_preexisting(config.preexisting);
+  // Replays and diagnoses too: other workers' sessions may show in their lists.
+  if (config.shared_ids) target.share_ids(config.shared_ids);
   return target;
 }
 

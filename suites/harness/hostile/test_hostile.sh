@@ -10,7 +10,8 @@
 #                        [--max-seconds S] [--expect TEXT]... [--hostile-arg ARG]...
 #                        [--run-arg ARG]... [--max-sent-bytes N] [--max-rss-kb N]
 #                        [--max-misbehaviours N]
-# RC 0 means the run must pass (CLAUSE is then ignored: use '-').
+# RC 0 means the run must pass (CLAUSE is then ignored: use '-'). One worker: with
+# --exit-first the clause named first must not depend on which worker got there first.
 set -u
 . "$(dirname "$0")/../server_url.sh"
 conformance=$1 hostile=$2 validate=$3 schemas=$4 profile=$5 work=$6 mode=$7 want_rc=$8 clause=$9
@@ -50,7 +51,7 @@ start=$EPOCHREALTIME  # bash 5; no bc or GNU date needed
 timer=()
 [ -x /usr/bin/time ] && timer=(/usr/bin/time -q -f %M -o rss.txt)
 "${timer[@]}" timeout -k 5 "$max_seconds" "$conformance" run --target "$url" --profile "$profile" \
-  --seed 2 --sequences 5 --exit-first --junit xml/"$mode".xml --markdown "$mode".md --traces traces \
+  --seed 2 --sequences 5 --exit-first --workers 1 --junit xml/"$mode".xml --markdown "$mode".md --traces traces \
   "${run_args[@]}" >run.out 2>&1
 rc=$?
 elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')

@@ -58,6 +58,13 @@ struct CampaignConfig {
   double checkpoint_every_s = 30;  // with duration_s: Checkpoint events this often
   bool recheck = true;             // re-check a failure (flaky or not)
   bool min_coverage = false;       // count the non-open clauses never reached
+  // Sequences at once (workers.hpp): N processes forked for the searches, each with its own
+  // connections, logins and model, rounds of seed + i*N + k for worker k. 1: no fork.
+  int workers = 1;
+  // Called in each worker process right after the fork, before it connects: a target of its
+  // own for each worker (the embedded mock with a clock control, which is reset between
+  // sequences, must not be shared). Required for workers > 1 on a virtual clock.
+  std::function<void(RunConfig& run, int worker)> worker_setup;
 };
 
 struct CampaignResult {

@@ -2,17 +2,16 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "conformance/engine/model.hpp"
+#include "conformance/engine/shared_ids.hpp"
 #include "conformance/engine/wire.hpp"
 
 namespace conformance::engine {
@@ -21,56 +20,6 @@ struct Violation {
   std::string clause;     // clause id
   std::string operation;  // full operation name, or "" for time steps
   std::string expected, actual;
-};
-
-// Ids created concurrently with a sequence, by their creating user (the background lease
-// probes): their user's list may show them, another user's may not. Thread-safe.
-// A create is announced before it is sent (Creating) and its id added when its answer is
-// read, so a list that shows an id in between is not taken for a stranger's: owner()
-// waits for the creates in flight to land before it answers -1.
-class SharedIds {
- public:
-  void add(const std::string& id, int user) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ids_.emplace(id, user);
-  }
-  // The user who created `id`, or -1 (after the creates in flight, at most `wait_s`).
-  int owner(const std::string& id, double wait_s = 30) const {
-    std::unique_lock<std::mutex> lock(mu_);
-    auto it = ids_.find(id);
-    if (it == ids_.end() && in_flight_ > 0) {
-      landed_.wait_for(lock, std::chrono::duration<double>(wait_s),
-                       [this] { return in_flight_ == 0; });
-      it = ids_.find(id);
-    }
-    return it == ids_.end() ? -1 : it->second;
-  }
-  // While one lives, a create is in flight.
-  class Creating {
-   public:
-    explicit Creating(SharedIds& ids) : ids_(ids) {
-      std::lock_guard<std::mutex> lock(ids_.mu_);
-      ++ids_.in_flight_;
-    }
-    ~Creating() {
-      {
-        std::lock_guard<std::mutex> lock(ids_.mu_);
-        --ids_.in_flight_;
-      }
-      ids_.landed_.notify_all();
-    }
-    Creating(const Creating&) = delete;
-    Creating& operator=(const Creating&) = delete;
-
-   private:
-    SharedIds& ids_;
-  };
-
- private:
-  mutable std::mutex mu_;
-  mutable std::condition_variable landed_;
-  int in_flight_ = 0;
-  std::map<std::string, int> ids_;
 };
 
 // What the harness has seen of the target: real ids behind the model's symbolic

@@ -58,6 +58,9 @@ struct Failure {
   // as a Mermaid gantt chart, and how many of its confirmation re-runs failed again.
   std::string timeline, timeline_mermaid;
   int confirmed = 0, confirm_runs = 0;
+  // Found on instances there before the run (cleanup.hpp): not re-checked (they may have
+  // expired since), and not shrunk.
+  bool preexisting = false;
 };
 
 struct Coverage {
@@ -100,11 +103,22 @@ struct RunConfig {
   bool delete_preexisting = false;
   // A lease probe that outlives the run (a fuzz's rounds); null: the run starts its own.
   std::shared_ptr<LeaseProbe> lease_probe;
+  // false: no lease probe in this process (a worker: the campaign's parent probes).
+  bool lease_probes = true;
+  // The ids the whole run creates, by user (one table for every worker process, and the
+  // lease probes); null: the run's lease probe makes its own.
+  std::shared_ptr<SharedIds> shared_ids;
+  // The instances the users had before the run (id -> every user whose list showed them),
+  // surveyed and checked once before the workers were forked: a worker's run neither lists
+  // nor checks them again. Null: the run surveys them itself.
+  std::shared_ptr<const std::map<std::string, std::vector<int>>> preexisting;
   // Clauses whose violations do not fail a sequence: they are counted (Coverage::
   // violations), the model follows the answer, and the sequence goes on. A run that
   // keeps going after a failure tolerates the clauses already found, and the clauses
   // left out by --include/--exclude.
   std::set<std::string> tolerated;
+  // Also tolerated: clauses found meanwhile by other workers (workers.hpp); may be empty.
+  std::function<bool(const std::string& clause)> also_tolerated;
   std::set<std::string> excluded_operations;  // never generated (--exclude by operation)
   Reporter* events = nullptr;                 // optional: sequences, calls, failures, shrink steps
   ExchangeObserver on_exchange;               // optional

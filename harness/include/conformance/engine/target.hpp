@@ -49,6 +49,10 @@ class Target {
   const std::map<std::string, std::vector<int>>& preexisting_listers() const { return listed_by_; }
   // Without a reset: lists each user's instances, once, recording them as pre-existing.
   void survey();
+  // The survey, made before (workers.hpp): survey() takes it instead of listing.
+  void set_preexisting(std::shared_ptr<const std::map<std::string, std::vector<int>>> p) {
+    given_ = std::move(p);
+  }
   // The run created `id` as `user` (to be deleted by the sweep unless removed()).
   void created(const std::string& id, int user);
   // Ids this target's run creates are also added to `ids` (shared with concurrent probes).
@@ -78,6 +82,7 @@ class Target {
   ExchangeObserver observer_;
   std::shared_ptr<SharedIds> shared_;
   bool surveyed_ = false;
+  std::shared_ptr<const std::map<std::string, std::vector<int>>> given_;
   std::map<std::string, int> preexisting_;
   std::map<std::string, std::vector<int>> listed_by_;
   std::map<std::string, int> created_;  // not yet seen removed
