@@ -149,12 +149,26 @@ std::optional<Diagnosis> diagnose(const RunConfig& given, const Failure& failure
       break;
     }
   }
-  if (out)
-    for (const auto& s : sut.trace)
+  // Tolerated violations seen first on the instances the failing call acted on (a list's,
+  // which shows every instance, would tie unrelated failures together).
+  if (out && !sut.trace.empty()) {
+    auto instances = [](const RawStep& s) {
+      std::set<int> is;
+      if (s.call)
+        for (const auto& [_, a] : s.call->args)
+          if (a.kind == Arg::Kind::Instance) is.insert(a.index);
+      return is;
+    };
+    const std::set<int> failing = instances(sut.trace.back());
+    for (const auto& s : sut.trace) {
+      const std::set<int> here = instances(s);
+      bool shared = std::any_of(here.begin(), here.end(), [&](int i) { return failing.count(i); });
       for (const auto& v : s.violations)
-        if (config.tolerated.count(v.clause) && v.clause != out->violation.clause &&
+        if (shared && config.tolerated.count(v.clause) && v.clause != out->violation.clause &&
             std::find(out->earlier.begin(), out->earlier.end(), v.clause) == out->earlier.end())
           out->earlier.push_back(v.clause);
+    }
+  }
   if (!rec.aborted) target.sweep();
   return out;
 }

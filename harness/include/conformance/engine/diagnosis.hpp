@@ -16,7 +16,8 @@ struct Diagnosis {
   Violation violation;  // the clause broken there
   std::string detail;   // how it showed ("read back after step 2 with ...")
   // Tolerated clauses (already found, or left out of the run) that the replay, read-backs
-  // included, violated before it diverged: the failure may follow from them.
+  // included, violated before it diverged, on an instance the failing call acted on: the
+  // failure may follow from them.
   std::vector<std::string> earlier;
 };
 
