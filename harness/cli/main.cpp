@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "conformance/engine/campaign.hpp"
+#include "conformance/engine/fuzz_mix.hpp"
 #include "conformance/engine/parallel.hpp"
 #include "conformance/engine/preflight.hpp"
 #include "conformance/engine/selection.hpp"
@@ -109,6 +110,8 @@ struct RunOptions {
   int branches = 3;           // --parallel: at most this many branches per case
   long check_bound = 200000;  // --parallel: model steps before a history is "not checked"
   int workers = 0;            // sequences at once (0 = the default: 1 on a reset target, else 4)
+  // fuzz without --parallel: the share of the duration given to parallel cases, at the end
+  double parallel_share = 0.1;
 };
 
 std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
@@ -355,6 +358,9 @@ std::string budget_of(const RunOptions& o, double duration_s) {
   else
     b << o.sequences << " passing sequences of at most " << o.max_steps << " steps";
   if (o.parallel) b << " (parallel cases: a prefix and 2 to " << o.branches << " branches)";
+  if (duration_s > 0 && !o.parallel && o.parallel_share > 0)
+    b << " (the last " << static_cast<int>(o.parallel_share * 100 + 0.5)
+      << "% of it parallel cases: --parallel-share)";
   if (o.exit_first)
     b << "; stops at the first failure (--exit-first)";
   else if (o.max_failures > 0)
@@ -415,6 +421,10 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
   reports::RunInfo info = run_info(o, spec, target.profile);
   info.budget = budget_of(o, duration_s);
 
+  // A fuzz gives the last --parallel-share of its duration to parallel cases (not with
+  // --on-transport-error abort, which parallel cases cannot honour: docs/parallel.md).
+  if (o.on_transport_error != "finding") o.parallel_share = 0;
+  const bool mixed_fuzz = duration_s > 0 && !o.parallel && o.parallel_share > 0;
   engine::CampaignConfig campaign;
   campaign.run = make_config(spec, target.profile, o);
   campaign.regressions = o.regressions;
@@ -462,8 +472,10 @@ int run(RunOptions o, const ReportFiles& files, double duration_s = 0) {
     engine::ParallelOptions parallel;
     parallel.shape.max_branches = o.branches;
     parallel.limits.max_states = o.check_bound;
-    engine::CampaignResult r = o.parallel ? engine::run_parallel(campaign, parallel, reporters)
-                                          : engine::run_campaign(campaign, reporters);
+    engine::CampaignResult r = o.parallel   ? engine::run_parallel(campaign, parallel, reporters)
+                               : mixed_fuzz ? engine::run_fuzz_with_parallel_share(
+                                                  campaign, parallel, o.parallel_share, reporters)
+                                            : engine::run_campaign(campaign, reporters);
     if (r.internal_error()) return kExitInternal;
     if (r.result.aborted) return kExitTarget;
     bool failed = r.regressions_failing > 0 || violated(r.result, campaign.run) ||
@@ -675,6 +687,12 @@ int main(int argc, char** argv) {
                    "also end after this many calls (0 = no limit; the benchmark's memory runs)")
       ->capture_default_str()
       ->check(CLI::Range(0L, 1000000000000L));
+  fuzz_cmd
+      ->add_option("--parallel-share", fo.parallel_share,
+                   "share of the duration given to parallel cases, at the end (0 to 1; 0 = none; "
+                   "docs/parallel.md); --parallel makes it all")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
 
   RunOptions dro;
   auto* doctor_cmd = app.add_subcommand(

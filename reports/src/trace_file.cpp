@@ -133,10 +133,11 @@ TraceReporter::TraceReporter(std::string dir, const RunInfo& info, std::vector<s
 
 void TraceReporter::run_finished(const engine::RunFinished& e) {
   std::vector<const engine::Failure*> failures;
+  // A parallel case's failure (its timeline) is not a sequence: it cannot be replayed.
   for (const auto& f : e.result.failures)
-    if (f.violation.clause != "harness.internal") failures.push_back(&f);
+    if (f.violation.clause != "harness.internal" && f.timeline.empty()) failures.push_back(&f);
   for (const auto& f : e.flaky)
-    failures.push_back(&f);
+    if (f.timeline.empty()) failures.push_back(&f);
   if (dir_.empty() || failures.empty()) return;
   std::filesystem::create_directories(dir_);
   for (const auto* f : failures)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 15 from the command line: `conformance run --parallel` passes the clean mock on
 # every binding, names the clause of each race fault (with the history's timeline in the
-# console, Markdown and JUnit), and a sequential run misses every race fault.
+# console, Markdown and JUnit), and a sequential run misses every race fault; a fuzz gives
+# a share of its duration to parallel cases.
 # The embedded mock serves concurrent calls (a pool of 64 threads), so it is the target.
 # usage: test_parallel.sh CONFORMANCE MOCK WORK
 set -u
@@ -63,4 +64,18 @@ rc=$?; [ $rc -eq 2 ] || { cat branches.out; fail "--branches 5: exit $rc, expect
 "$conformance" run --target mock --parallel --regressions . >regr.out 2>&1
 rc=$?; [ $rc -eq 2 ] || { cat regr.out; fail "--parallel --regressions: exit $rc, expected 2"; }
 grep -q "cannot be combined with --parallel" regr.out || { cat regr.out; fail "--parallel --regressions: no message"; }
+"$conformance" run --target mock --parallel --workers 2 >workers.out 2>&1
+rc=$?; [ $rc -eq 2 ] || { cat workers.out; fail "--parallel --workers 2: exit $rc, expected 2"; }
+
+# 5. fuzz gives the last tenth of its duration to parallel cases by default: a race fault
+#    the sequences miss is found there (no trace file: a history is not a sequence);
+#    --parallel-share 0 leaves them out (the same fuzz then misses it).
+"$conformance" fuzz --target mock --fault delete-get-race --duration 6s --seed 3 --traces mix-tr >mix.out 2>&1
+rc=$?; [ $rc -eq 1 ] || { cat mix.out; fail "fuzz with the parallel share: exit $rc, expected 1"; }
+grep -q "^FAILED: delete.removes" mix.out || { cat mix.out; fail "fuzz with the parallel share: delete.removes not named"; }
+grep -q "^parallel: " mix.out || { cat mix.out; fail "fuzz with the parallel share: no parallel summary"; }
+[ -z "$(ls mix-tr 2>/dev/null)" ] || fail "fuzz with the parallel share: a trace file for a parallel failure"
+"$conformance" fuzz --target mock --fault delete-get-race --duration 3s --seed 3 --parallel-share 0 >noshare.out 2>&1
+rc=$?; [ $rc -eq 0 ] || { cat noshare.out; fail "fuzz --parallel-share 0: exit $rc (the race should be missed)"; }
+grep -q "^parallel: " noshare.out && fail "fuzz --parallel-share 0: parallel cases ran"
 echo "test_parallel: ok"
