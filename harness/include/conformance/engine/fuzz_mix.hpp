@@ -1,6 +1,6 @@
-// A fuzz with a share of parallel cases (issue 15): the campaign's sequences for most of
-// the duration, then parallel cases (parallel.hpp) for the rest, told to the reporter as
-// one run (one RunStarted, one RunFinished with the results merged).
+// A fuzz with a share of parallel cases (issue 15; fuzz --parallel-share, 0 by default): the
+// campaign's sequences for most of the duration, then parallel cases (parallel.hpp) for the rest,
+// told to the reporter as one run (one RunStarted, one RunFinished with the results merged).
 //
 // The parallel part comes last: workers (workers.hpp) fork before any thread starts, and
 // the parallel branches are threads.
