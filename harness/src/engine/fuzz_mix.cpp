@@ -54,14 +54,12 @@ CampaignResult run_fuzz_with_parallel_share(const CampaignConfig& config,
   const bool spent_otherwise =
       (config.max_failures > 0 && static_cast<int>(total.failures.size()) >= config.max_failures) ||
       (config.max_calls > 0 && total.calls >= config.max_calls);
-  if (share > 0 && !stopped && !spent_otherwise && !total.aborted && !out.internal_error() &&
-      (share == 1 || !total.interrupted)) {
+  if (share > 0 && !stopped && !spent_otherwise && !total.aborted && !out.internal_error()) {
     if (config.run.stop) config.run.stop->store(false);  // the sequential part's end
     CampaignConfig cases = config;
     cases.regressions.clear();  // replayed once, by the sequential part
     cases.duration_s = std::max(
         1.0, config.duration_s - std::chrono::duration<double>(Clock::now() - started).count());
-    cases.run.seed = config.run.seed;
     CampaignResult p = run_parallel(cases, options, part);
     for (auto& f : p.result.failures)
       if (!total.failure_of(f.violation.clause)) total.failures.push_back(std::move(f));
