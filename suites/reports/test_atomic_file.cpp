@@ -12,6 +12,9 @@
 
 #include "conformance/reports/atomic_file.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_atomic_file {
+
 namespace fs = std::filesystem;
 using conformance::reports::write_file_atomically;
 
@@ -107,3 +110,5 @@ BOOST_AUTO_TEST_CASE(failed_rename_keeps_the_target_and_removes_the_temporary) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_atomic_file

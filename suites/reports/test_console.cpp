@@ -6,6 +6,9 @@
 #include "conformance/reports/console.hpp"
 #include "fixtures.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_console {
+
 namespace reports = conformance::reports;
 namespace engine = conformance::engine;
 
@@ -107,3 +110,5 @@ BOOST_AUTO_TEST_CASE(a_failure_that_could_not_be_rechecked_gets_a_note) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_console

@@ -8,6 +8,9 @@
 #include "conformance/spec/loader.hpp"
 #include "fixtures.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_dot {
+
 namespace {
 
 int edges(const std::string& dot) {
@@ -84,3 +87,5 @@ BOOST_AUTO_TEST_CASE(writes_the_coverage_graph_at_the_end) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_dot

@@ -12,6 +12,9 @@
 #include "conformance/reports/junit.hpp"
 #include "fixtures.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_junit {
+
 namespace reports = conformance::reports;
 namespace pt = boost::property_tree;
 
@@ -285,3 +288,5 @@ BOOST_AUTO_TEST_CASE(writes_at_checkpoints_and_at_the_end) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_junit

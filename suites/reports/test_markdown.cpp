@@ -7,6 +7,9 @@
 #include "conformance/reports/markdown.hpp"
 #include "fixtures.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_markdown {
+
 namespace reports = conformance::reports;
 
 namespace {
@@ -121,3 +124,5 @@ BOOST_AUTO_TEST_CASE(writes_at_checkpoints_and_at_the_end) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_markdown

@@ -6,6 +6,9 @@
 #include "conformance/reports/progress.hpp"
 #include "fixtures.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_progress {
+
 namespace reports = conformance::reports;
 namespace engine = conformance::engine;
 
@@ -60,3 +63,5 @@ BOOST_AUTO_TEST_CASE(one_line_rewritten_in_place_and_ended_once) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_progress

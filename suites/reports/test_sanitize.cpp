@@ -7,6 +7,9 @@
 #include "conformance/reports/sanitize.hpp"
 #include "fixtures.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_sanitize {
+
 namespace reports = conformance::reports;
 
 BOOST_AUTO_TEST_SUITE(sanitize)
@@ -70,3 +73,5 @@ BOOST_AUTO_TEST_CASE(secret_headers_are_redacted_everywhere) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_sanitize

@@ -6,6 +6,9 @@
 #include "conformance/reports/trace_file.hpp"
 #include "fixtures.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_trace_file {
+
 namespace reports = conformance::reports;
 namespace engine = conformance::engine;
 namespace fs = std::filesystem;
@@ -129,3 +132,5 @@ BOOST_AUTO_TEST_CASE(the_reporter_saves_nothing_for_a_pass_or_an_internal_error)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_trace_file

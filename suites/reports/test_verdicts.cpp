@@ -10,6 +10,9 @@
 #include "conformance/reports/markdown.hpp"
 #include "fixtures.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_verdicts {
+
 namespace reports = conformance::reports;
 namespace engine = conformance::engine;
 
@@ -153,3 +156,5 @@ BOOST_AUTO_TEST_CASE(the_failing_call_as_curl_shows_no_secret) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_verdicts

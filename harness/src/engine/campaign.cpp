@@ -16,10 +16,6 @@ namespace conformance::engine {
 
 namespace {
 
-double since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
 // Passes one round's events on, its progress counted from the campaign's start (the
 // rounds before added), and ends the round (config.stop) once a budget is spent.
 class RoundReporter : public Reporter {
@@ -35,7 +31,7 @@ class RoundReporter : public Reporter {
 
   void sequence_started(const SequenceStarted& e) override { out_.sequence_started(e); }
   void sequence_finished(const SequenceFinished& e) override {
-    double elapsed = since(started_);
+    double elapsed = seconds_since(started_);
     if (c_.duration_s > 0) {
       if (elapsed >= c_.duration_s) stop_ = true;
       if (c_.max_calls > 0 && before_.calls + e.progress.calls >= c_.max_calls) {
@@ -92,7 +88,7 @@ RunResult search_rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& repor
   auto last_checkpoint = started;
   auto found = [&] { return plan.found ? plan.found() : static_cast<int>(total.failures.size()); };
   for (std::uint64_t i = 0; !*cfg.stop; ++i) {
-    if (timed && since(started) >= c.duration_s) break;
+    if (timed && seconds_since(started) >= c.duration_s) break;
     if (!timed && i > 0 && remaining <= 0) break;
     RoundReporter round(reporter, c, *cfg.stop, started, total, calls_spent);
     RunConfig rc = cfg;
@@ -105,7 +101,7 @@ RunResult search_rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& repor
     if (plan.found_clauses)
       for (const auto& clause : plan.found_clauses())
         rc.tolerated.insert(clause);
-    double search_started_s = since(started);
+    double search_started_s = seconds_since(started);
     RunResult r;
     try {
       r = run(rc);
@@ -130,10 +126,10 @@ RunResult search_rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& repor
     if (cfg.lease_probe && cfg.lease_probe->failed()) break;  // its failure is taken after
     if (c.max_failures > 0 && found() >= c.max_failures) break;
     if (!timed && r.failures.empty()) break;  // its sequences passed: the budget is spent
-    if (plan.workers == 1 && timed && since(last_checkpoint) >= c.checkpoint_every_s) {
+    if (plan.workers == 1 && timed && seconds_since(last_checkpoint) >= c.checkpoint_every_s) {
       last_checkpoint = Clock::now();
       RunResult partial = total;
-      partial.seconds = since(started);
+      partial.seconds = seconds_since(started);
       partial.passed = partial.failures.empty();
       partial.interrupted = true;
       reporter.checkpoint({partial});
@@ -155,7 +151,7 @@ void finish_searches(const CampaignConfig& c, RunConfig& cfg, RunResult& total, 
     total.failures.push_back(*probe.failure());
     diagnose_failure(cfg, total.failures.back());
   }
-  total.seconds = since(started);
+  total.seconds = seconds_since(started);
   total.passed = total.failures.empty();
   // A timed run is reproduced from the round of its first failure.
   if (timed && !total.failures.empty()) total.seed = cfg.seed = total.failures.front().seed;

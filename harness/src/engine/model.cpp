@@ -286,7 +286,7 @@ int target_of(const Call& c) {
   return -1;
 }
 
-std::string join(const std::set<std::string>& s) {
+std::string states_label(const std::set<std::string>& s) {
   std::string out;
   for (const auto& x : s)
     out += (out.empty() ? "" : "|") + x;
@@ -313,7 +313,7 @@ Expectation expect(const Model& m, const Call& c) {
     e.pre_state = inst.owner != c.user ? "other-user"
                   : life == Model::Life::Gone
                       ? "gone"
-                      : join(inst.states) + (life == Model::Life::Maybe ? "?" : "");
+                      : states_label(inst.states) + (life == Model::Life::Maybe ? "?" : "");
   } else {
     bool fresh = std::any_of(c.args.begin(), c.args.end(),
                              [](const auto& kv) { return kv.second.kind == Arg::Kind::Fresh; });

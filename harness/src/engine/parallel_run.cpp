@@ -12,10 +12,6 @@ namespace conformance::engine {
 
 namespace {
 
-double since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
 // The case's seed: cases of one run differ, and --seed S reproduces them all.
 std::uint64_t case_seed(std::uint64_t run_seed, int i) {
   return run_seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(i) + 1;
@@ -167,7 +163,8 @@ CampaignResult run_parallel(const CampaignConfig& c, const ParallelOptions& p, R
     auto shrink_started = Clock::now();
     Recorder scratch;
     bool smaller = r.kind != CaseRun::Kind::PrefixFailed;  // a prefix failure is a sequence's
-    while (smaller && cfg.shrink && !stopped() && since(shrink_started) < cfg.shrink_budget_s) {
+    while (smaller && cfg.shrink && !stopped() &&
+           seconds_since(shrink_started) < cfg.shrink_budget_s) {
       smaller = false;
       for (const ParallelCase& cand : smaller_cases(m0, best)) {
         for (int t = 0; t < p.shrink_tries && !smaller; ++t) {
@@ -179,7 +176,7 @@ CampaignResult run_parallel(const CampaignConfig& c, const ParallelOptions& p, R
             smaller = true;
           }
         }
-        if (smaller || stopped() || since(shrink_started) >= cfg.shrink_budget_s) break;
+        if (smaller || stopped() || seconds_since(shrink_started) >= cfg.shrink_budget_s) break;
       }
     }
     // confirm_runs re-runs; when none failed, up to twice as many more, until one does.

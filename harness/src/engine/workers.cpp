@@ -151,10 +151,6 @@ RunResult result_from_json(const json& j) {
 
 namespace {
 
-double since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
 // ---- The board: what the processes share besides the ids --------------------------------
 
 struct Board {
@@ -333,7 +329,7 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
         RunResult out;
         out.seed = cfg.seed;
         out.failures = std::move(all);
-        out.seconds = since(started);
+        out.seconds = seconds_since(started);
         return out;
       }
     }
@@ -406,7 +402,7 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
         p.sequences += static_cast<int>(o.sequences);
         p.calls += o.calls;
       }
-      p.seconds = since(started);
+      p.seconds = seconds_since(started);
       p.failures = static_cast<int>(found.size());
       p.clauses_reached = reached.size();
       p.clauses_total = cfg.spec->clauses().size();
@@ -444,10 +440,10 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
   std::size_t open = children.size();
   while (open > 0) {
     if (*cfg.stop) stop_all();
-    if (timed && since(started) >= c.duration_s) stop_all();
+    if (timed && seconds_since(started) >= c.duration_s) stop_all();
     if (probe->failed()) stop_all();
     // Stopped: a second for the workers to end their step, then they are killed.
-    if (stop_at && !killed && since(*stop_at) > (*cfg.stop ? 1.0 : 15.0)) {
+    if (stop_at && !killed && seconds_since(*stop_at) > (*cfg.stop ? 1.0 : 15.0)) {
       for (auto& ch : children)
         if (ch.fd >= 0) kill(ch.pid, SIGKILL);
       killed = true;
@@ -485,7 +481,7 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
         }
       }
     }
-    if (timed && since(last_checkpoint) >= c.checkpoint_every_s && !stop_at) {
+    if (timed && seconds_since(last_checkpoint) >= c.checkpoint_every_s && !stop_at) {
       last_checkpoint = Clock::now();
       RunResult cp = partial;
       for (const auto& ch : children) {
@@ -493,7 +489,7 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
         cp.calls += ch.calls;
       }
       cp.coverage = reached_cov;
-      cp.seconds = since(started);
+      cp.seconds = seconds_since(started);
       cp.passed = cp.failures.empty();
       cp.interrupted = true;
       reporter.checkpoint({cp});

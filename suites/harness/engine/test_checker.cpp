@@ -4,6 +4,9 @@
 #include "conformance/engine/checker.hpp"
 #include "conformance/spec/loader.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_checker {
+
 using namespace conformance;
 using engine::Arg;
 using engine::Call;
@@ -149,3 +152,5 @@ BOOST_AUTO_TEST_CASE(date_time_parsing_is_rfc3339_and_lenient) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_checker

@@ -9,6 +9,9 @@
 #include "dsmock/server.hpp"
 #include "shipped_spec.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_cleanup {
+
 using namespace conformance;
 using nlohmann::json;
 
@@ -147,3 +150,5 @@ BOOST_AUTO_TEST_CASE(a_delete_that_does_not_delete_is_blamed_on_the_delete) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_cleanup

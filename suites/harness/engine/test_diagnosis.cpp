@@ -9,6 +9,9 @@
 #include "embedded_mock.hpp"
 #include "shipped_spec.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_diagnosis {
+
 using namespace conformance;
 using nlohmann::json;
 
@@ -143,3 +146,5 @@ BOOST_AUTO_TEST_CASE(nothing_is_diagnosed_when_the_sequence_passes) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_diagnosis

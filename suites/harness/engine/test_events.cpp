@@ -14,6 +14,9 @@
 #include "conformance/spec/loader.hpp"
 #include "embedded_mock.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_events {
+
 using namespace conformance;
 
 namespace {
@@ -239,3 +242,5 @@ BOOST_AUTO_TEST_CASE(an_excluded_operation_is_never_called) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_events

@@ -5,6 +5,9 @@
 #include "conformance/engine/linearizability.hpp"
 #include "conformance/spec/loader.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_linearizability {
+
 using namespace conformance;
 using engine::Arg;
 using engine::Call;
@@ -168,3 +171,5 @@ BOOST_AUTO_TEST_CASE(memoisation_keeps_wide_histories_cheap) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_linearizability

@@ -4,6 +4,9 @@
 #include "conformance/engine/model.hpp"
 #include "conformance/spec/loader.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_model {
+
 using namespace conformance;
 using engine::Arg;
 using engine::Call;
@@ -358,3 +361,5 @@ BOOST_AUTO_TEST_CASE(regression_expiry_rounded_up_to_a_second) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_model

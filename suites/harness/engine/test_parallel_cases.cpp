@@ -5,6 +5,9 @@
 #include "conformance/engine/parallel.hpp"
 #include "conformance/spec/loader.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_parallel_cases {
+
 using namespace conformance;
 using engine::Arg;
 
@@ -88,3 +91,5 @@ BOOST_AUTO_TEST_CASE(smaller_cases_are_well_formed_and_smaller) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_parallel_cases

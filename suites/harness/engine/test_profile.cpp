@@ -7,6 +7,9 @@
 #include "conformance/engine/profile.hpp"
 #include "conformance/spec/loader.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_profile {
+
 using namespace conformance;
 namespace fs = std::filesystem;
 
@@ -143,3 +146,5 @@ BOOST_AUTO_TEST_CASE(mistakes_are_named_by_pointer) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_profile

@@ -10,6 +10,9 @@
 #include "conformance/engine/wire.hpp"
 #include "conformance/spec/loader.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_rpc_wire {
+
 using namespace conformance;
 using nlohmann::json;
 
@@ -213,3 +216,5 @@ BOOST_AUTO_TEST_CASE(the_loader_checks_the_rpc_binding_data) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_rpc_wire

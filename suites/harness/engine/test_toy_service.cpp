@@ -9,6 +9,9 @@
 #include "conformance/spec/loader.hpp"
 #include "toy_server.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_toy_service {
+
 using namespace conformance;
 using nlohmann::json;
 
@@ -60,3 +63,5 @@ BOOST_AUTO_TEST_CASE(a_toy_server_that_breaks_one_rule_is_caught_on_it) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_toy_service

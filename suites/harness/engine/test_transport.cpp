@@ -8,6 +8,9 @@
 
 #include "conformance/engine/transport.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_transport {
+
 using namespace conformance;
 
 BOOST_AUTO_TEST_SUITE(transport)
@@ -70,3 +73,5 @@ BOOST_AUTO_TEST_CASE(an_answer_comes_back_with_status_body_and_type) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_transport

@@ -4,6 +4,9 @@
 #include "conformance/engine/wire.hpp"
 #include "shipped_spec.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_wire {
+
 using namespace conformance;
 using nlohmann::json;
 
@@ -98,3 +101,5 @@ BOOST_AUTO_TEST_CASE(an_error_names_its_catalogue_entry) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_wire

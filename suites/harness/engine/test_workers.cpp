@@ -10,6 +10,9 @@
 #include "conformance/engine/shared_ids.hpp"
 #include "conformance/engine/workers.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_workers {
+
 using namespace conformance;
 using engine::SharedIds;
 
@@ -149,3 +152,5 @@ BOOST_AUTO_TEST_CASE(a_failure_and_a_result_survive_the_pipe) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_workers

@@ -17,6 +17,9 @@
 
 #include "conformance/spec/loader.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_malformed_specs {
+
 namespace cs = conformance::spec;
 using nlohmann::json;
 
@@ -417,3 +420,5 @@ BOOST_AUTO_TEST_CASE(file_errors_name_the_file) {
 
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_malformed_specs

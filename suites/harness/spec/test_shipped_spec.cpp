@@ -16,6 +16,9 @@
 #include "conformance/spec/loader.hpp"
 #include "conformance/spec/spec.hpp"
 
+// Its own namespace: the suites build as one file (CMAKE_UNITY_BUILD) with the others.
+namespace test_shipped_spec {
+
 namespace cs = conformance::spec;
 
 namespace {
@@ -388,3 +391,5 @@ BOOST_AUTO_TEST_CASE(readme_lists_every_inferred_and_open_clause) {
 
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace test_shipped_spec

@@ -14,6 +14,11 @@ namespace conformance::engine {
 
 using Clock = std::chrono::steady_clock;
 
+// Seconds from t to now, on the steady clock.
+inline double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
 struct Recorder {
   Coverage coverage;
   long calls = 0;
