@@ -111,9 +111,8 @@ struct RunOptions {
   long check_bound = 200000;  // --parallel: model steps before a history is "not checked"
   int workers = 0;            // sequences at once (0 = the default: 1 on a reset target, else 4)
   // fuzz without --parallel: the share of the duration given to parallel cases, at the end
-  // (0 by default: a parallel part ends at its first failure, and a fuzz keeps going for its
-  // whole duration)
-  double parallel_share = 0;
+  // (0 = none)
+  double parallel_share = 0.1;
 };
 
 std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
@@ -691,9 +690,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0L, 1000000000000L));
   fuzz_cmd
       ->add_option("--parallel-share", fo.parallel_share,
-                   "share of the duration given to parallel cases, at the end (0 to 1; e.g. 0.1; "
-                   "the parallel part ends at its first failure: docs/parallel.md); --parallel "
-                   "makes it all")
+                   "share of the duration given to parallel cases, at the end (0 to 1; 0 = none; "
+                   "docs/parallel.md); --parallel makes it all")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
 

@@ -58,6 +58,13 @@ CampaignResult run_fuzz_with_parallel_share(const CampaignConfig& config,
     if (config.run.stop) config.run.stop->store(false);  // the sequential part's end
     CampaignConfig cases = config;
     cases.regressions.clear();  // replayed once, by the sequential part
+    // What the sequences found is tolerated, and counts towards max_failures.
+    for (const auto& f : total.failures)
+      cases.run.tolerated.insert(f.violation.clause);
+    for (const auto& f : out.flaky)
+      cases.run.tolerated.insert(f.violation.clause);
+    if (config.max_failures > 0)
+      cases.max_failures = config.max_failures - static_cast<int>(total.failures.size());
     cases.duration_s = std::max(
         1.0, config.duration_s - std::chrono::duration<double>(Clock::now() - started).count());
     CampaignResult p = run_parallel(cases, options, part);

@@ -131,6 +131,7 @@ CampaignResult run_parallel(const CampaignConfig& c, const ParallelOptions& p, R
   RunResult& result = out.result;
   result.seed = cfg.seed;
   const bool timed = c.duration_s > 0;
+  bool failures_spent = false;
   for (int i = 0;; ++i) {
     if (stopped() || (timed && rec.seconds() >= c.duration_s) || (!timed && i >= cfg.sequences))
       break;
@@ -217,15 +218,22 @@ CampaignResult run_parallel(const CampaignConfig& c, const ParallelOptions& p, R
     const bool confirmed = again > 0 || r.kind == CaseRun::Kind::PrefixFailed;
     reporter.parallel_failure_found({f, confirmed});
     (confirmed ? result.failures : out.flaky).push_back(std::move(f));
-    break;
+    // Keep going, as the campaign does: the next cases tolerate the clause (a history that
+    // breaks it is explained without it, and fails only on another clause), until the budget
+    // is spent or max_failures clauses have failed.
+    cfg.tolerated.insert(clause);
+    if (c.max_failures > 0 && static_cast<int>(result.failures.size()) >= c.max_failures) {
+      failures_spent = true;
+      break;
+    }
   }
   target.sweep();
   result.coverage = rec.coverage;
   result.sequences = rec.sequences;
   result.calls = rec.calls;
   result.seconds = rec.seconds();
-  result.interrupted = stopped() && result.failures.empty() && out.flaky.empty() &&
-                       (!timed || result.seconds < c.duration_s);
+  // Stopped (Ctrl-C, SIGTERM) before the budget was spent: incomplete, failures or not.
+  result.interrupted = stopped() && !failures_spent && (!timed || result.seconds < c.duration_s);
   // A history not checked is neither a pass nor a failure: without a failure, the run is
   // incomplete (exit 5), never passed.
   if (stats.not_checked > 0 && result.failures.empty() && out.flaky.empty()) {

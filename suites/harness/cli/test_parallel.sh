@@ -26,7 +26,7 @@ for f in keepalive-cancel-race delete-get-race progress-lost-update; do
   # A race is timing: a first failure that no re-run confirms (FLAKY) gets one more seed.
   for seed in 2 5; do
     "$conformance" run --target mock --fault "$f" --parallel --sequences 4000 --seed $seed \
-      --shrink-budget 5 --junit $f.xml --markdown $f.md >$f.out 2>&1
+      --exit-first --shrink-budget 5 --junit $f.xml --markdown $f.md >$f.out 2>&1
     rc=$?; [ $rc -eq 1 ] || { cat $f.out; fail "$f --parallel: exit $rc, expected 1"; }
     named=$(grep -m1 "^FAILED: " $f.out | awk '{print $2}')
     [ -n "$named" ] && break
@@ -67,15 +67,31 @@ grep -q "cannot be combined with --parallel" regr.out || { cat regr.out; fail "-
 "$conformance" run --target mock --parallel --workers 2 >workers.out 2>&1
 rc=$?; [ $rc -eq 2 ] || { cat workers.out; fail "--parallel --workers 2: exit $rc, expected 2"; }
 
-# 5. fuzz --parallel-share 0.1 gives the last tenth of its duration to parallel cases: a race
-#    fault the sequences miss is found there (no trace file: a history is not a sequence);
-#    by default (share 0) they are left out (the same fuzz then misses it).
-"$conformance" fuzz --target mock --fault delete-get-race --duration 6s --seed 3 --parallel-share 0.1 --traces mix-tr >mix.out 2>&1
-rc=$?; [ $rc -eq 1 ] || { cat mix.out; fail "fuzz with the parallel share: exit $rc, expected 1"; }
+# 5. Keep-going: two race faults at once, each named on its own clause in one run (the
+#    second found while the first is tolerated); 1000 cases by default.
+"$conformance" run --target mock --fault delete-get-race --fault progress-lost-update --parallel \
+  --seed 5 --shrink-budget 5 >two.out 2>&1
+rc=$?; [ $rc -eq 1 ] || { cat two.out; fail "two race faults: exit $rc, expected 1"; }
+grep -q "^FAILED: 2 clauses violated" two.out || { cat two.out; fail "two race faults: not 2 clauses"; }
+for clause in delete.removes keep_alive.sets_progress; do
+  grep -q "^FAILED: $clause " two.out || { cat two.out; fail "two race faults: $clause not named"; }
+done
+grep -q "^parallel: 1000 cases" two.out || { cat two.out; fail "two race faults: the run did not go on to its 1000 cases"; }
+
+# 6. A fuzz gives the last tenth of its duration to parallel cases by default: a race fault
+#    the sequences miss is found there (no trace file: a history is not a sequence);
+#    --parallel-share 0 leaves them out (the same fuzz then misses it). The fuzz keeps going
+#    for its whole duration.
+start=$EPOCHREALTIME
+"$conformance" fuzz --target mock --fault delete-get-race --duration 6s --seed 3 --traces mix-tr >mix.out 2>&1
+rc=$?
+took=$(awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "%d", e - s }')
+[ $rc -eq 1 ] || { cat mix.out; fail "fuzz with the parallel share: exit $rc, expected 1"; }
 grep -q "^FAILED: delete.removes" mix.out || { cat mix.out; fail "fuzz with the parallel share: delete.removes not named"; }
 grep -q "^parallel: " mix.out || { cat mix.out; fail "fuzz with the parallel share: no parallel summary"; }
+[ "$took" -ge 6 ] || { cat mix.out; fail "fuzz with the parallel share: ended after $took s of its 6"; }
 [ -z "$(ls mix-tr 2>/dev/null)" ] || fail "fuzz with the parallel share: a trace file for a parallel failure"
-"$conformance" fuzz --target mock --fault delete-get-race --duration 3s --seed 3 >noshare.out 2>&1
+"$conformance" fuzz --target mock --fault delete-get-race --duration 3s --seed 3 --parallel-share 0 >noshare.out 2>&1
 rc=$?; [ $rc -eq 0 ] || { cat noshare.out; fail "fuzz --parallel-share 0: exit $rc (the race should be missed)"; }
 grep -q "^parallel: " noshare.out && fail "fuzz --parallel-share 0: parallel cases ran"
 echo "test_parallel: ok"

@@ -101,9 +101,11 @@ struct ParallelOptions {
   int shrink_tries = 5;  // runs of each smaller candidate (a race need not fail every time)
 };
 
-// A run of parallel cases: config.run.sequences cases (or until duration_s is spent),
-// ending at the first failing case, which is shrunk (fewer branches, fewer calls, within
-// run.shrink_budget_s) and confirmed (re-run confirm_runs times). Tells the reporter as a
+// A run of parallel cases: config.run.sequences cases (or until duration_s is spent). A
+// failing case is shrunk (fewer branches, fewer calls, within run.shrink_budget_s) and
+// confirmed (re-run confirm_runs times); then the run keeps going, the next cases tolerating
+// its clause (and config.run.tolerated), until the budget is spent or config.max_failures
+// clauses have failed (0: no limit). Tells the reporter as a
 // campaign does (RunStarted, SequenceStarted/Finished per case, ParallelFailureFound,
 // RunFinished). Throws TargetError when the target cannot be reached.
 CampaignResult run_parallel(const CampaignConfig& config, const ParallelOptions& options,
