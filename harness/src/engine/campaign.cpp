@@ -59,6 +59,12 @@ class RoundReporter : public Reporter {
   bool& calls_spent_;
 };
 
+// The lease probe's failure, once it failed (else null).
+const Failure* probe_failure(const RunConfig& cfg) {
+  if (!cfg.lease_probe || !cfg.lease_probe->failed() || !cfg.lease_probe->failure()) return nullptr;
+  return &*cfg.lease_probe->failure();
+}
+
 // A failure found by one search, counted from the campaign's start.
 Failure campaign_relative(Failure f, const RunResult& before, double search_started_s) {
   f.sequences_before += before.sequences;
@@ -101,6 +107,7 @@ RunResult search_rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& repor
     if (plan.found_clauses)
       for (const auto& clause : plan.found_clauses())
         rc.tolerated.insert(clause);
+    if (const Failure* f = probe_failure(cfg)) rc.tolerated.insert(f->violation.clause);
     double search_started_s = seconds_since(started);
     RunResult r;
     try {
@@ -123,9 +130,15 @@ RunResult search_rounds(const CampaignConfig& c, RunConfig& cfg, Reporter& repor
       total.aborted = r.aborted;
       break;
     }
-    if (cfg.lease_probe && cfg.lease_probe->failed()) break;  // its failure is taken after
-    if (c.max_failures > 0 && found() >= c.max_failures) break;
-    if (!timed && r.failures.empty()) break;  // its sequences passed: the budget is spent
+    // The lease probe's failure (taken after, by finish_searches) ended this round, unless
+    // it was tolerated already; it counts as one more clause, and the next rounds tolerate it.
+    const Failure* pf = probe_failure(cfg);
+    const bool probe_ended_round = pf && !rc.tolerated.count(pf->violation.clause);
+    if (c.max_failures > 0 &&
+        found() + (pf && !total.failure_of(pf->violation.clause) ? 1 : 0) >= c.max_failures)
+      break;
+    // Its sequences passed: the budget is spent.
+    if (!timed && r.failures.empty() && !probe_ended_round) break;
     if (plan.workers == 1 && timed && seconds_since(last_checkpoint) >= c.checkpoint_every_s) {
       last_checkpoint = Clock::now();
       RunResult partial = total;

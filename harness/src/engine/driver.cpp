@@ -81,7 +81,11 @@ RunResult run(const RunConfig& config) {
   auto stopped = [&] { return config.stop && config.stop->load(); };
   auto property = [&] {
     if (stopped()) RC_FAIL("stopped");
-    if (probe.failed()) RC_FAIL("a lease probe failed");
+    // The probe's failure ends the run; a campaign's next rounds tolerate its clause and go
+    // on (campaign.cpp).
+    if (probe.failed() &&
+        !(probe.failure() && config.tolerated.count(probe.failure()->violation.clause)))
+      RC_FAIL("a lease probe failed");
     // Aborted at a transport error: no shrink candidate is tried, so the first
     // failure is reported as found, and nothing more is sent.
     if (rec.aborted) RC_DISCARD("stopped at a transport error");

@@ -367,7 +367,7 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
   // The run's one lease probe, here (after the fork: it is a thread).
   auto probe = std::make_shared<LeaseProbe>(cfg, cfg.shared_ids);
   const bool timed = c.duration_s > 0;
-  bool calls_spent = false, killed = false;
+  bool calls_spent = false, killed = false, probe_posted = false;
   std::set<std::string> reached, found;
   for (const auto& f : all)
     found.insert(f.violation.clause);
@@ -441,7 +441,17 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
   while (open > 0) {
     if (*cfg.stop) stop_all();
     if (timed && seconds_since(started) >= c.duration_s) stop_all();
-    if (probe->failed()) stop_all();
+    // The lease probe's failure: the workers tolerate its clause from their next round on
+    // (taken after, by finish_searches), and it counts towards max_failures; when that is
+    // reached, every worker stops, a shrinking one too (as a probe failure ends a round in
+    // one process: the smallest failure so far stands).
+    if (probe->failed() && probe->failure() && !probe_posted) {
+      probe_posted = true;
+      const std::string& clause = probe->failure()->violation.clause;
+      board->post(-1, clause);
+      found.insert(clause);
+      if (c.max_failures > 0 && static_cast<int>(found.size()) >= c.max_failures) stop_all();
+    }
     // Stopped: a second for the workers to end their step, then they are killed.
     if (stop_at && !killed && seconds_since(*stop_at) > (*cfg.stop ? 1.0 : 15.0)) {
       for (auto& ch : children)

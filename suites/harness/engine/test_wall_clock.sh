@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A run over real HTTP against a separately started mock, in wall-clock mode, with
 # a 2 s session timeout, configured only by a profile file (examples/). It must
-# pass on the clean mock and fail on the mock's never-expire fault.
+# pass on the clean mock, fail on the mock's never-expire fault, and go on after the
+# lease probe's failure.
 # usage: test_wall_clock.sh MOCK CONFORMANCE EXAMPLES_DIR WORK_DIR
 set -u
 mock=$1 conformance=$2 examples=$3 work=$4
@@ -52,6 +53,20 @@ url=$(start_mock --fault never-expire) || exit 1
 rc=$?
 [ $rc -eq 1 ] || { cat "$work/fault.out"; fail "never-expire in wall-clock mode: exit $rc, expected 1"; }
 grep -q "FAILED: lease.expires_after_timeout" "$work/fault.out" || { cat "$work/fault.out"; fail "wrong clause"; }
+
+# The lease probe's failure joins keep-going (it used to end the searches, after 35
+# sequences at this seed): early-expiry, which the background probe finds at half the
+# timeout, and keepalive-drops-progress, which the sequences find after 77 passing ones,
+# are both named in one run.
+url=$(start_mock --fault early-expiry --fault keepalive-drops-progress) || exit 1
+"$conformance" run --target "$url" --profile "$examples/profile-local-mock.json" --seed 1 \
+  --sequences 100 --workers 1 --no-shrink >"$work/probe.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] || { cat "$work/probe.out"; fail "lease probe + sequences: exit $rc, expected 1"; }
+for clause in lease.not_before_expiration keep_alive.sets_progress; do
+  grep -q "^FAILED: $clause" "$work/probe.out" ||
+    { cat "$work/probe.out"; fail "lease probe + sequences: $clause not named"; }
+done
 
 # Bad profile input: a clear message and exit 2.
 unset CONFORMANCE_BOB_PASSWORD

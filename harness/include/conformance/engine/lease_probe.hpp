@@ -36,11 +36,12 @@ class LeaseProbe {
   // Ends the waits at once and joins; idempotent.
   void stop();
   const std::shared_ptr<SharedIds>& ids() const { return ids_; }
-  // A probe broke a clause (the run should end: see failure()).
+  // A probe broke a clause (see failure()); the probe has ended. The run goes on, tolerating
+  // that clause, unless it has found its --max-failures clauses.
   bool failed() const { return failed_; }
 
-  // After stop(): the probe's failure, its coverage, and a line saying which lease
-  // clauses it exercised and how ("" when no probe ran).
+  // After stop(), or once failed(): the probe's failure. After stop(): its coverage, and a
+  // line saying which lease clauses it exercised and how ("" when no probe ran).
   const std::optional<Failure>& failure() const { return failure_; }
   const Coverage& coverage() const { return coverage_; }
   std::string summary() const;
