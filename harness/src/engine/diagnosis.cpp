@@ -82,9 +82,12 @@ class Diagnoser {
     std::int64_t now = config_.profile.virtual_clock() ? sut_.mem.clock_base_ms + sut_.model.now_ms
                                                        : epoch_ms_now();
     if (now >= seen->second - sut_.model.tolerance_ms()) return;
+    // The model has it gone (deleted): a NOT_FOUND is what it expected, whatever else the
+    // answer broke (on the wall clock the check below cannot tell).
+    const InstanceModel& inst = sut_.model.instances[i];
+    if (sut_.model.life(inst) == Model::Life::Gone) return;
     // Removed by the effect that just moved it (nothing has read it since): that effect's
     // clause, not the lease (regression_documented_variants_pass_and_blame_their_clause).
-    const InstanceModel& inst = sut_.model.instances[i];
     if (inst.unobserved && inst.moved_by && inst.moved_ms == sut_.model.now_ms) return;
     if (!confirmed) {
       try {

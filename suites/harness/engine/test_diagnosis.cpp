@@ -145,6 +145,24 @@ BOOST_AUTO_TEST_CASE(nothing_is_diagnosed_when_the_sequence_passes) {
   BOOST_TEST(!f.symptom);
 }
 
+// On the wall clock, a get after a delete answered NOT_FOUND at the wrong HTTP status
+// (rpc-error-http-status, JSON-RPC): the diagnosis took the NOT_FOUND for a session gone
+// before its expiration and named lease.not_before_expiration. The model had it deleted.
+BOOST_AUTO_TEST_CASE(regression_not_found_after_delete_is_not_gone_early) {
+  auto mock = cli::start_wall_clock_mock({"rpc-error-http-status"}, "jsonrpc", 2);
+  engine::RunConfig cfg = config_of(mock);
+  json item = {{"library_item_id", mock.profile.instances_of("LibraryItem").at(0).id}};
+  const std::vector<json> cmds = {
+      engine::call_to_json(call("DownloadSession.create", 0, {{"create_spec", value(item)}})),
+      engine::call_to_json(
+          call("DownloadSession.delete", 0, {{"download_session_id", instance(0)}})),
+      engine::call_to_json(call("DownloadSession.get", 0, {{"download_session_id", instance(0)}}))};
+  engine::Failure f = failure_of(cfg, cmds);
+  BOOST_TEST(f.violation.clause == "jsonrpc.errors_at_http_200");
+  engine::diagnose_failure(cfg, f);
+  BOOST_TEST(f.violation.clause == "jsonrpc.errors_at_http_200", f.diagnosis);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace test_diagnosis
