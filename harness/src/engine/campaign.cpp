@@ -61,8 +61,7 @@ class RoundReporter : public Reporter {
 
 // The lease probe's failure, once it failed (else null).
 const Failure* probe_failure(const RunConfig& cfg) {
-  if (!cfg.lease_probe || !cfg.lease_probe->failed() || !cfg.lease_probe->failure()) return nullptr;
-  return &*cfg.lease_probe->failure();
+  return cfg.lease_probe ? cfg.lease_probe->failed_with() : nullptr;
 }
 
 // A failure found by one search, counted from the campaign's start.

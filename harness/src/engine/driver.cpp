@@ -83,8 +83,9 @@ RunResult run(const RunConfig& config) {
     if (stopped()) RC_FAIL("stopped");
     // The probe's failure ends the run; a campaign's next rounds tolerate its clause and go
     // on (campaign.cpp).
+    const Failure* probe_failure = probe.failed_with();
     if (probe.failed() &&
-        !(probe.failure() && config.tolerated.count(probe.failure()->violation.clause)))
+        !(probe_failure && config.tolerated.count(probe_failure->violation.clause)))
       RC_FAIL("a lease probe failed");
     // Aborted at a transport error: no shrink candidate is tried, so the first
     // failure is reported as found, and nothing more is sent.

@@ -2,7 +2,6 @@
 #include "conformance/engine/fuzz_mix.hpp"
 
 #include <algorithm>
-#include <chrono>
 
 #include "conformance/engine/recorder.hpp"
 
@@ -65,8 +64,7 @@ CampaignResult run_fuzz_with_parallel_share(const CampaignConfig& config,
       cases.run.tolerated.insert(f.violation.clause);
     if (config.max_failures > 0)
       cases.max_failures = config.max_failures - static_cast<int>(total.failures.size());
-    cases.duration_s = std::max(
-        1.0, config.duration_s - std::chrono::duration<double>(Clock::now() - started).count());
+    cases.duration_s = std::max(1.0, config.duration_s - seconds_since(started));
     CampaignResult p = run_parallel(cases, options, part);
     for (auto& f : p.result.failures)
       if (!total.failure_of(f.violation.clause)) total.failures.push_back(std::move(f));
@@ -79,7 +77,7 @@ CampaignResult run_fuzz_with_parallel_share(const CampaignConfig& config,
     total.interrupted = total.interrupted || p.result.interrupted;
     if (total.ended_early.empty()) total.ended_early = p.result.ended_early;
   }
-  total.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  total.seconds = seconds_since(started);
   total.passed = total.failures.empty() && !total.interrupted;
   if (total.interrupted) reporter.interrupted({total});
   reporter.run_finished({total, out.flaky, config.min_coverage, out.never_reached});

@@ -445,9 +445,9 @@ RunResult worker_searches(const CampaignConfig& c, RunConfig& cfg, Reporter& rep
     // (taken after, by finish_searches), and it counts towards max_failures; when that is
     // reached, every worker stops, a shrinking one too (as a probe failure ends a round in
     // one process: the smallest failure so far stands).
-    if (probe->failed() && probe->failure() && !probe_posted) {
+    if (const Failure* pf = probe->failed_with(); pf && !probe_posted) {
       probe_posted = true;
-      const std::string& clause = probe->failure()->violation.clause;
+      const std::string& clause = pf->violation.clause;
       board->post(-1, clause);
       found.insert(clause);
       if (c.max_failures > 0 && static_cast<int>(found.size()) >= c.max_failures) stop_all();

@@ -1,4 +1,4 @@
-// A fuzz with a share of parallel cases (issue 15; fuzz --parallel-share, 0 by default): the
+// A fuzz with a share of parallel cases (issue 15; fuzz --parallel-share, 0.1 by default): the
 // campaign's sequences for most of the duration, then parallel cases (parallel.hpp) for the rest,
 // told to the reporter as one run (one RunStarted, one RunFinished with the results merged).
 //

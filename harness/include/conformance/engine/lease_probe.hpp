@@ -39,9 +39,11 @@ class LeaseProbe {
   // A probe broke a clause (see failure()); the probe has ended. The run goes on, tolerating
   // that clause, unless it has found its --max-failures clauses.
   bool failed() const { return failed_; }
+  // Its failure once failed() (safe while the run goes on: the probe has ended), else null.
+  const Failure* failed_with() const { return failed_ && failure_ ? &*failure_ : nullptr; }
 
-  // After stop(), or once failed(): the probe's failure. After stop(): its coverage, and a
-  // line saying which lease clauses it exercised and how ("" when no probe ran).
+  // After stop(): the probe's failure, its coverage, and a line saying which lease
+  // clauses it exercised and how ("" when no probe ran).
   const std::optional<Failure>& failure() const { return failure_; }
   const Coverage& coverage() const { return coverage_; }
   std::string summary() const;
